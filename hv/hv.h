@@ -1,0 +1,147 @@
+/*
+ * hv: sample sources.  One interface for every backend:
+ *   perf      Linux perf_event_open, system-wide, one ring per cpu (hv/perf/)
+ *   xenoprof  Xen's xenoprof_op through libxencall (hv/xenoprof/)
+ *
+ * The daemon opens one source, polls its fds, and calls hv_drain() which
+ * hands every record to the daemon's sink callbacks.  A source never prints
+ * and never exits: failures return -1 with a one-line reason in the caller's
+ * error buffer that names the problem and the fix.
+ */
+#ifndef XP_HV_H
+#define XP_HV_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HV_ERR_LEN	256
+#define HV_MAX_EVENTS	16
+#define HV_MAX_DOMAINS	64
+#define HV_MAX_CHAIN	256
+#define HV_NO_PID	0xffffffffu
+
+enum hv_mode {
+	HV_MODE_USER = 0,
+	HV_MODE_KERNEL = 1,
+	HV_MODE_XEN = 2,
+};
+
+/* ===================================================================== */
+/* Events                                                                 */
+
+/* A parsed event spec NAME:COUNT[:UNITMASK[:KERNEL[:USER]]]. */
+struct hv_event {
+	char		name[64];
+	uint64_t	count;		/* sampling period (ns for cpu-clock) */
+	uint32_t	unit_mask;
+	bool		kernel;		/* sample kernel mode (default true) */
+	bool		user;		/* sample user mode (default true) */
+};
+
+/*
+ * Parse SPEC into EV (syntax only: the backend checks the name and minimum
+ * count when it opens).  Returns 0, or -1 with ERR set.
+ */
+int hv_event_parse(const char *spec, struct hv_event *ev, char *err, size_t errlen);
+
+/* An event a backend offers, for --list-events and validation. */
+struct hv_event_info {
+	const char     *name;
+	const char     *desc;
+	uint64_t	min_count;
+	uint64_t	default_count;
+	bool		needs_pmu;
+};
+
+/* ===================================================================== */
+/* Configuration                                                          */
+
+struct hv_config {
+	const char     *backend;	/* "auto", "perf", "xenoprof" */
+	uint32_t	nevents;
+	struct hv_event	events[HV_MAX_EVENTS];
+	uint32_t	callgraph;	/* call-chain depth, 0 = none */
+	/* perf */
+	uint32_t	ring_pages;	/* data pages per cpu ring (power of 2), 0 = default */
+	/* xenoprof */
+	uint32_t	nactive;
+	uint32_t	active[HV_MAX_DOMAINS];
+	uint32_t	npassive;
+	uint32_t	passive[HV_MAX_DOMAINS];
+};
+
+/* ===================================================================== */
+/* What a source delivers                                                 */
+
+struct hv_sample {
+	uint32_t	domid;		/* 0 on perf; the ring's owner on xenoprof */
+	uint32_t	cpu;		/* cpu (perf) or vcpu (xenoprof) */
+	uint32_t	pid, tid;	/* HV_NO_PID when the source gives none */
+	uint64_t	pc;
+	uint8_t		mode;		/* enum hv_mode */
+	uint8_t		counter;	/* index into hv_config.events */
+	uint16_t	nchain;		/* call-chain frames (callers, innermost first) */
+	const uint64_t *chain;		/* valid during the callback only */
+};
+
+enum hv_loss_kind {
+	HV_LOSS_RING = 0,	/* ring full: PERF_RECORD_LOST, xenoprof lost_samples */
+	HV_LOSS_THROTTLE = 1,	/* PERF_RECORD_THROTTLE */
+	HV_LOSS_INVALID = 3,	/* malformed record */
+};
+
+/*
+ * The daemon's callbacks.  Side-band callbacks (mmap, comm, fork, exit) come
+ * only from backends that know processes (perf).  Records of one ring are
+ * delivered in order; rings are drained one after another.
+ */
+struct hv_sink {
+	void	*ctx;
+	void	(*sample)(void *ctx, const struct hv_sample *s);
+	void	(*lost)(void *ctx, uint32_t domid, uint32_t cpu, uint32_t kind, uint64_t n);
+	void	(*mmap)(void *ctx, uint32_t pid, uint32_t tid, uint64_t start, uint64_t len,
+			uint64_t pgoff, const char *path, const uint8_t *build_id,
+			size_t build_id_len, bool exec);
+	void	(*comm)(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec);
+	void	(*fork)(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid, uint32_t ptid);
+	void	(*exit)(void *ctx, uint32_t pid, uint32_t tid);
+};
+
+/* Counters a source keeps about itself (for --status and the session meta). */
+struct hv_stats {
+	uint64_t	samples;	/* samples delivered to the sink */
+	uint64_t	lost;		/* samples reported lost */
+	uint64_t	records;	/* all records read */
+};
+
+/* ===================================================================== */
+/* Sources                                                                */
+
+struct hv_source;
+
+/*
+ * Open the backend CFG->backend ("auto" picks xenoprof where it works, perf
+ * otherwise) and program the events, without starting.  NULL with ERR set.
+ */
+struct hv_source *hv_open(const struct hv_config *cfg, char *err, size_t errlen);
+/* Backend name ("perf", "xenoprof") and cpu type ("timer", "i386/core_2"...). */
+const char *hv_name(const struct hv_source *src);
+const char *hv_cpu_type(const struct hv_source *src);
+int hv_start(struct hv_source *src, char *err, size_t errlen);
+int hv_stop(struct hv_source *src, char *err, size_t errlen);
+/* Fill up to MAX pollfds the daemon should wait on; returns their number. */
+int hv_pollfds(struct hv_source *src, struct pollfd *fds, int max);
+/* Suggested longest wait between drains, in ms (ring fill time / 4). */
+int hv_poll_interval_ms(const struct hv_source *src);
+/* Deliver every pending record to SINK.  Returns records read, or -1. */
+long hv_drain(struct hv_source *src, const struct hv_sink *sink);
+void hv_stats(const struct hv_source *src, struct hv_stats *st);
+/* Stop, release everything the backend holds (also in the hypervisor). */
+void hv_close(struct hv_source *src);
+
+/* The events backend NAME offers; *N receives their number. */
+const struct hv_event_info *hv_events(const char *backend, size_t *n);
+
+#endif /* XP_HV_H */
