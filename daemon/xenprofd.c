@@ -1,1 +1,583 @@
-int main(void){return 0;}
+/*
+ * xenprofd: the sampling daemon.  One per session directory.
+ *
+ * Reads SESSDIR/setup, opens the sample source (hv), and runs one event loop
+ * that drains the source's rings into the store (attrib), flushes the store
+ * to SESSDIR/current every flush interval, and serves xenprof-ctl on
+ * SESSDIR/xenprofd.sock.  SESSDIR/xenprofd.pid is held with flock for the
+ * daemon's lifetime: a pid file or socket nobody holds is stale.
+ */
+
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon/attrib.h"
+#include "daemon/control.h"
+#include "daemon/kernel.h"
+#include "daemon/log.h"
+#include "daemon/procmap.h"
+#include "daemon/proto.h"
+#include "daemon/setup.h"
+#include "daemon/store.h"
+#include "hv/hv.h"
+
+#define MAX_POLLFDS	1024
+
+enum daemon_state { ST_READY, ST_SAMPLING, ST_STOPPED };
+
+static struct {
+	const char     *sessdir;
+	struct setup	setup;
+	struct hv_source *src;
+	struct store	store;
+	struct procmap *pm;
+	struct kernel	kern;
+	struct attrib	attrib;
+	struct hv_sink	sink;
+	enum daemon_state state;
+	int		quit;
+	uint64_t	next_flush_ms;
+	uint64_t	flush_errors;
+	char		last_flush_error[512];
+	uint8_t		vmlinux_bid[64];
+	uint8_t		xen_bid[64];
+} d;
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- side band -------------------------------------------------------- */
+
+static void
+sb_mmap(void *ctx, uint32_t pid, uint32_t tid, uint64_t start, uint64_t len,
+    uint64_t pgoff, const char *path, const uint8_t *bid, size_t bidlen, bool exec)
+{
+	if (exec)
+		procmap_mmap(d.pm, pid, start, len, pgoff, path, bid, bidlen);
+}
+
+static void
+sb_comm(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec)
+{
+	if (exec && pid == tid)
+		procmap_exec(d.pm, pid);
+}
+
+static void
+sb_fork(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid, uint32_t ptid)
+{
+	if (pid == tid)
+		procmap_fork(d.pm, pid, ppid);
+}
+
+static void
+sb_exit(void *ctx, uint32_t pid, uint32_t tid)
+{
+	if (pid == tid)
+		procmap_exit(d.pm, pid);
+}
+
+/* ---- sampling --------------------------------------------------------- */
+
+static void
+drain(void)
+{
+	if (d.state != ST_SAMPLING)
+		return;
+	if (hv_drain(d.src, &d.sink) > 0)
+		d.store.dirty = 1;
+	procmap_end_pass(d.pm);
+}
+
+static int
+flush(char *err, size_t errlen)
+{
+	char e[512];
+
+	if (store_flush(&d.store, e, sizeof(e)) == -1) {
+		/* Keep sampling: the samples stay in memory for the next flush. */
+		d.flush_errors++;
+		snprintf(d.last_flush_error, sizeof(d.last_flush_error), "%s", e);
+		log_warnx("%s", e);
+		if (err)
+			snprintf(err, errlen, "%s", e);
+		return -1;
+	}
+	d.next_flush_ms = mono_ms() + d.setup.flush_ms;
+	return 0;
+}
+
+static int
+do_start(char *reply, size_t len)
+{
+	char err[HV_ERR_LEN];
+
+	if (d.state == ST_SAMPLING) {
+		snprintf(reply, len, "already sampling");
+		return XP_REP_OK;
+	}
+	/* Processes came and went while we were not sampling. */
+	procmap_scan(d.pm, "/proc");
+	if (hv_start(d.src, err, sizeof(err)) == -1) {
+		snprintf(reply, len, "%s", err);
+		return XP_REP_ERROR;
+	}
+	if (d.store.meta.start_time == 0)
+		d.store.meta.start_time = real_ns();
+	d.store.meta.stop_time = 0;
+	d.state = ST_SAMPLING;
+	log_info("sampling started");
+	snprintf(reply, len, "sampling started");
+	return XP_REP_OK;
+}
+
+static int
+do_stop(char *reply, size_t len)
+{
+	char err[HV_ERR_LEN];
+
+	if (d.state != ST_SAMPLING) {
+		snprintf(reply, len, "not sampling");
+		return flush(reply, len) == 0 ? XP_REP_OK : XP_REP_ERROR;
+	}
+	if (hv_stop(d.src, err, sizeof(err)) == -1)
+		log_warnx("stop: %s", err);
+	drain();	/* what the rings still hold */
+	d.state = ST_STOPPED;
+	d.store.meta.stop_time = real_ns();
+	if (flush(reply, len) == -1)
+		return XP_REP_ERROR;
+	log_info("sampling stopped");
+	snprintf(reply, len, "sampling stopped; %llu samples, %llu lost",
+	    (unsigned long long)store_total(&d.store), (unsigned long long)store_lost(&d.store));
+	return XP_REP_OK;
+}
+
+static void
+status_text(char *out, size_t len)
+{
+	static const char *names[] = { "ready (not sampling)", "sampling", "stopped" };
+	struct hv_stats hs;
+	size_t live, dead, files, o = 0;
+	char sep[64];
+
+	hv_stats(d.src, &hs);
+	procmap_counts(d.pm, &live, &dead, &files);
+#define OUT(...) do { if (o < len) o += (size_t)snprintf(out + o, len - o, __VA_ARGS__); } while (0)
+	OUT("state: %s\n", names[d.state]);
+	OUT("daemon pid: %d\n", (int)getpid());
+	OUT("session dir: %s\n", d.sessdir);
+	OUT("backend: %s\n", hv_name(d.src));
+	OUT("cpu type: %s\n", hv_cpu_type(d.src));
+	for (uint32_t i = 0; i < d.setup.nevents; i++) {
+		const struct hv_event *e = &d.setup.events[i];
+
+		OUT("event %u: %s count %llu unit mask 0x%x%s%s\n", i, e->name,
+		    (unsigned long long)e->count, e->unit_mask,
+		    e->kernel ? " kernel" : "", e->user ? " user" : "");
+	}
+	OUT("separate: %s\n", setup_separate_str(d.setup.separate, sep, sizeof(sep)));
+	OUT("kernel image: %s\n", d.setup.vmlinux[0] ? d.setup.vmlinux : "[kernel.kallsyms]");
+	if (d.setup.xen[0])
+		OUT("xen image: %s\n", d.setup.xen);
+	OUT("samples: %llu\n", (unsigned long long)store_total(&d.store));
+	OUT("lost: %llu\n", (unsigned long long)store_lost(&d.store));
+	for (uint32_t i = 0; i < d.store.nprof; i++) {
+		struct xps_profile *p = d.store.prof[i];
+		const char *name = xps_profile_name(p);
+
+		OUT("domain %u (%s): %llu samples, %llu lost\n", xps_profile_domid(p),
+		    name && name[0] ? name : "?",
+		    (unsigned long long)xps_profile_total(p),
+		    (unsigned long long)xps_profile_lost_total(p));
+	}
+	if (d.attrib.unattributed)
+		OUT("unattributed: %llu\n", (unsigned long long)d.attrib.unattributed);
+	OUT("source records: %llu\n", (unsigned long long)hs.records);
+	OUT("processes tracked: %zu live, %zu exited awaiting drain, %zu files\n", live, dead, files);
+	OUT("flushes: %llu (every %u ms)\n", (unsigned long long)d.store.flushes, d.setup.flush_ms);
+	if (d.flush_errors)
+		OUT("flush errors: %llu, last: %s\n", (unsigned long long)d.flush_errors, d.last_flush_error);
+#undef OUT
+	if (o >= len && len > 0)
+		out[len - 1] = '\0';
+	else if (o > 0 && out[o - 1] == '\n')
+		out[o - 1] = '\0';
+}
+
+/* The control protocol's request handler (see daemon/proto.h). */
+static int
+handle(void *ctx, uint16_t type, const char *payload, uint32_t len, char *reply, size_t rlen)
+{
+	char name[XPS_NAME_MAX + 2];
+
+	switch (type) {
+	case XP_REQ_STATUS:
+		drain();
+		status_text(reply, rlen);
+		return XP_REP_OK;
+	case XP_REQ_START:
+		return do_start(reply, rlen);
+	case XP_REQ_STOP:
+		return do_stop(reply, rlen);
+	case XP_REQ_DUMP:
+		drain();
+		if (flush(reply, rlen) == -1)
+			return XP_REP_ERROR;
+		snprintf(reply, rlen, "dumped %llu samples, %llu lost",
+		    (unsigned long long)store_total(&d.store), (unsigned long long)store_lost(&d.store));
+		return XP_REP_OK;
+	case XP_REQ_SAVE:
+		if (len == 0 || len > XPS_NAME_MAX) {
+			snprintf(reply, rlen, "--save: a session name of 1 to %d characters is needed", XPS_NAME_MAX);
+			return XP_REP_ERROR;
+		}
+		memcpy(name, payload, len);
+		name[len] = '\0';
+		if (memchr(payload, '\0', len) != NULL) {
+			snprintf(reply, rlen, "--save: the session name contains a NUL byte");
+			return XP_REP_ERROR;
+		}
+		drain();
+		if (store_save(&d.store, name, reply, rlen) == -1)
+			return XP_REP_ERROR;
+		log_info("session saved as %s", name);
+		snprintf(reply, rlen, "saved session %s", name);
+		return XP_REP_OK;
+	case XP_REQ_RESET:
+		drain();
+		if (store_reset(&d.store, reply, rlen) == -1)
+			return XP_REP_ERROR;
+		log_info("session reset");
+		snprintf(reply, rlen, "current session reset");
+		return XP_REP_OK;
+	case XP_REQ_SHUTDOWN:
+		if (do_stop(reply, rlen) != XP_REP_OK)
+			return XP_REP_ERROR;
+		d.quit = 1;
+		log_info("shutting down");
+		snprintf(reply, rlen, "xenprofd shut down; %llu samples, %llu lost",
+		    (unsigned long long)store_total(&d.store), (unsigned long long)store_lost(&d.store));
+		return XP_REP_OK;
+	default:
+		snprintf(reply, rlen, "unknown request type %u", type);
+		return XP_REP_ERROR;
+	}
+}
+
+/* ---- start-up --------------------------------------------------------- */
+
+static int ready_fd = -1;
+
+/* Tell xenprof-ctl (waiting on READY_FD) that we failed, and exit. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+startup_fail(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ready_fd != -1) {
+		/* xenprof-ctl prints it; only the log file needs a copy. */
+		dprintf(ready_fd, "%s\n", msg);
+		close(ready_fd);
+		if (log_is_stderr())
+			exit(1);
+	}
+	fatalx("%s", msg);
+}
+
+static int
+lock_session(const char *sessdir)
+{
+	char path[4200], buf[32];
+	struct stat st;
+	int fd;
+
+	if (mkdir(sessdir, 0700) == -1 && errno != EEXIST)
+		startup_fail("session dir %s: %s", sessdir, strerror(errno));
+	if (lstat(sessdir, &st) == -1)
+		startup_fail("session dir %s: %s", sessdir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		startup_fail("session dir %s is not a directory (a symlink or file is not accepted)", sessdir);
+	if (st.st_uid != geteuid())
+		startup_fail("session dir %s is owned by uid %u, not by us; use a directory owned by root",
+		    sessdir, (unsigned)st.st_uid);
+	if ((st.st_mode & 077) != 0 && chmod(sessdir, 0700) == -1)
+		startup_fail("session dir %s: chmod: %s", sessdir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s", sessdir, XP_PIDFILE_NAME);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		startup_fail("%s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+		buf[n > 0 ? n : 0] = '\0';
+		startup_fail("another xenprofd (pid %ld) is running on %s; stop it with xenprof-ctl --shutdown",
+		    strtol(buf, NULL, 10), sessdir);
+	}
+	/* We hold the lock: whatever was in the pid file was stale. */
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+		if (pwrite(fd, buf, (size_t)n, 0) != n)
+			log_warn("%s", path);
+	}
+	return fd;	/* kept open (and locked) until exit */
+}
+
+static void
+meta_init(struct xps_meta *m)
+{
+	struct utsname un;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->backend, sizeof(m->backend), "%s", hv_name(d.src));
+	snprintf(m->cpu_type, sizeof(m->cpu_type), "%s", hv_cpu_type(d.src));
+	if (uname(&un) == 0)
+		snprintf(m->hostname, sizeof(m->hostname), "%s", un.nodename);
+	m->separate = d.setup.separate;
+	m->callgraph = d.setup.callgraph;
+	snprintf(m->vmlinux, sizeof(m->vmlinux), "%s", d.setup.vmlinux);
+	snprintf(m->xen, sizeof(m->xen), "%s", d.setup.xen);
+	m->kernel_text = d.kern.text;
+	m->nevents = d.setup.nevents;
+	for (uint32_t i = 0; i < d.setup.nevents && i < XPS_MAX_EVENTS; i++) {
+		const struct hv_event *e = &d.setup.events[i];
+
+		snprintf(m->events[i].name, sizeof(m->events[i].name), "%s", e->name);
+		m->events[i].count = e->count;
+		m->events[i].unit_mask = e->unit_mask;
+		m->events[i].kernel = e->kernel;
+		m->events[i].user = e->user;
+	}
+	m->ndomains = 1;
+	m->domains[0].domid = 0;
+	snprintf(m->domains[0].name, sizeof(m->domains[0].name), "Domain-0");
+	m->domains[0].role = 0;
+	snprintf(m->domains[0].kernel, sizeof(m->domains[0].kernel), "%s",
+	    d.setup.vmlinux[0] ? d.setup.vmlinux : "[kernel.kallsyms]");
+	if (d.setup.xen[0]) {
+		m->xen_build_id_len = (uint8_t)procmap_read_build_id(d.setup.xen, m->xen_build_id,
+		    sizeof(m->xen_build_id));
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: xenprofd [-dv] [--session-dir=DIR] [--ready-fd=FD]\n"
+	    "xenprofd is normally started by xenprof-ctl --start-daemon; see xenprofd(8).\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "session-dir", required_argument, NULL, 's' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "foreground", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char path[4200], err[SETUP_ERR_LEN];
+	struct hv_config cfg;
+	struct control *ctl;
+	struct pollfd fds[MAX_POLLFDS];
+	sigset_t mask;
+	int c, foreground = 0, sfd, lockfd, nsrc, nctl;
+
+	d.sessdir = "/var/lib/xenprof";
+	while ((c = getopt_long(argc, argv, "dvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			d.sessdir = optarg;
+			break;
+		case 'r':
+			ready_fd = atoi(optarg);
+			break;
+		case 'd':
+			foreground = 1;
+			break;
+		case 'v':
+			log_setverbose(1);
+			break;
+		case 'V':
+			printf("xenprofd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (geteuid() != 0) {
+		fprintf(stderr, "xenprofd: must run as root (uid 0)\n");
+		return 1;
+	}
+	log_init(1, NULL);
+	lockfd = lock_session(d.sessdir);
+	if (!foreground) {
+		snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_LOG_NAME);
+		log_init(0, path);
+	}
+
+	setup_init(&d.setup);
+	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_SETUP_NAME);
+	if (setup_load(&d.setup, path, err, sizeof(err)) == -1 ||
+	    setup_finish(&d.setup, err, sizeof(err)) == -1)
+		startup_fail("%s", err);
+
+	setup_hv_config(&d.setup, &cfg);
+	d.src = hv_open(&cfg, err, sizeof(err));
+	if (d.src == NULL)
+		startup_fail("%s", err);
+
+	kernel_load(&d.kern, "/proc/kallsyms", "/proc/modules", "/sys/kernel/notes");
+	d.pm = procmap_new();
+	procmap_scan(d.pm, "/proc");
+	meta_init(&d.store.meta);
+	{
+		struct xps_meta m = d.store.meta;
+
+		if (store_init(&d.store, d.sessdir, &m, err, sizeof(err)) == -1)
+			startup_fail("%s", err);
+	}
+	attrib_init(&d.attrib, &d.store, d.pm, &d.kern);
+	d.attrib.separate = d.setup.separate;
+	d.attrib.vmlinux = d.setup.vmlinux;
+	d.attrib.xen = d.setup.xen;
+	d.attrib.xen_build_id = d.store.meta.xen_build_id;
+	d.attrib.xen_build_id_len = d.store.meta.xen_build_id_len;
+	if (d.setup.vmlinux[0]) {
+		d.attrib.vmlinux_build_id_len = (uint8_t)procmap_read_build_id(d.setup.vmlinux,
+		    d.vmlinux_bid, sizeof(d.vmlinux_bid));
+		d.attrib.vmlinux_build_id = d.vmlinux_bid;
+	}
+	d.sink = (struct hv_sink){
+		.ctx = &d.attrib, .sample = attrib_sample, .lost = attrib_lost,
+		.mmap = sb_mmap, .comm = sb_comm, .fork = sb_fork, .exit = sb_exit,
+	};
+
+	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_SOCKET_NAME);
+	if ((ctl = control_open(path, handle, NULL)) == NULL)
+		startup_fail("control socket %s: %s", path, strerror(errno));
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		startup_fail("signalfd: %s", strerror(errno));
+
+	log_info("xenprofd %s ready on %s (backend %s, cpu type %s)", PACKAGE_VERSION,
+	    d.sessdir, hv_name(d.src), hv_cpu_type(d.src));
+	if (!foreground) {
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		setsid();
+		if (nul != -1) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			close(nul);
+		}
+	}
+	if (ready_fd != -1) {
+		dprintf(ready_fd, "ok\n");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	d.state = ST_READY;
+	d.next_flush_ms = mono_ms() + d.setup.flush_ms;
+
+	while (!d.quit) {
+		int n = 0, timeout;
+		uint64_t now;
+
+		fds[n].fd = sfd;
+		fds[n++].events = POLLIN;
+		nsrc = d.state == ST_SAMPLING ? hv_pollfds(d.src, fds + n, MAX_POLLFDS / 2) : 0;
+		n += nsrc;
+		nctl = control_pollfds(ctl, fds + n, MAX_POLLFDS - n);
+		now = mono_ms();
+		if (d.state == ST_SAMPLING) {
+			timeout = hv_poll_interval_ms(d.src);
+			if (d.next_flush_ms <= now)
+				timeout = 0;
+			else if (d.next_flush_ms - now < (uint64_t)timeout)
+				timeout = (int)(d.next_flush_ms - now);
+		} else
+			timeout = 1000;
+		if (poll(fds, (nfds_t)(n + nctl), timeout) == -1 && errno != EINTR)
+			fatal("poll");
+		if (fds[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				log_info("signal %u: shutting down", si.ssi_signo);
+				d.quit = 1;
+			}
+		}
+		drain();
+		if (d.state == ST_SAMPLING && d.store.dirty && mono_ms() >= d.next_flush_ms)
+			flush(NULL, 0);
+		control_dispatch(ctl, fds + 1 + nsrc, nctl);
+	}
+
+	{
+		char reply[512];
+
+		if (d.state == ST_SAMPLING)
+			do_stop(reply, sizeof(reply));
+		else
+			flush(NULL, 0);
+	}
+	control_close(ctl);
+	hv_close(d.src);
+	attrib_fini(&d.attrib);
+	store_fini(&d.store);
+	procmap_free(d.pm);
+	kernel_free(&d.kern);
+	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_PIDFILE_NAME);
+	unlink(path);
+	close(lockfd);
+	log_info("exit");
+	return 0;
+}

@@ -84,11 +84,16 @@ struct hv_sample {
 	uint8_t		counter;	/* index into hv_config.events */
 	uint16_t	nchain;		/* call-chain frames (callers, innermost first) */
 	const uint64_t *chain;		/* valid during the callback only */
+	bool		guest;		/* perf: a guest's sample (PERF_RECORD_MISC_GUEST_*);
+					 * mode is then the guest's kernel/user.  false
+					 * elsewhere.  (added by hv/) */
 };
 
 enum hv_loss_kind {
 	HV_LOSS_RING = 0,	/* ring full: PERF_RECORD_LOST, xenoprof lost_samples */
-	HV_LOSS_THROTTLE = 1,	/* PERF_RECORD_THROTTLE */
+	HV_LOSS_THROTTLE = 1,	/* PERF_RECORD_THROTTLE: carries no count, so n = 1 per
+				 * throttle record (an interval of dropped samples,
+				 * not a number of samples) */
 	HV_LOSS_INVALID = 3,	/* malformed record */
 };
 
@@ -114,6 +119,9 @@ struct hv_stats {
 	uint64_t	samples;	/* samples delivered to the sink */
 	uint64_t	lost;		/* samples reported lost */
 	uint64_t	records;	/* all records read */
+	/* added by hv/: */
+	uint64_t	throttles;	/* HV_LOSS_THROTTLE reports (not in lost) */
+	uint64_t	invalid;	/* HV_LOSS_INVALID reports (not in lost) */
 };
 
 /* ===================================================================== */

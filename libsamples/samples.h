@@ -35,6 +35,7 @@ const char *xps_errmsg(void);
 #define XPS_NONE		0xffffffffu	/* separation key not recorded */
 #define XPS_BUILD_ID_MAX	64
 #define XPS_PATH_MAX		4096
+#define XPS_CHAIN_MAX		256	/* frames per call chain */
 
 enum xps_image_kind {
 	XPS_IMG_FILE = 0,	/* ELF file; offsets are file offsets */
@@ -247,5 +248,24 @@ struct xps_session {
  */
 struct xps_session *xps_session_open(const char *path);
 void xps_session_close(struct xps_session *s);
+
+/* The default SESSDIR; every sessdir argument may be NULL to mean it. */
+#define XPS_SESSDIR_DEFAULT	"/var/lib/xenprof"
+
+/*
+ * Create SESSDIR (mode 0755) and SESSDIR/current (mode 0700) if missing.
+ * -1 if either exists but is not a directory (a symlink is refused).
+ */
+int xps_session_init(const char *sessdir);
+
+/* DIR/dom<DOMID>.samples into BUF; -1 if it does not fit. */
+int xps_profile_filename(char *buf, size_t len, const char *dir, uint32_t domid);
+
+/*
+ * Replace PATH atomically with LEN bytes of DATA (temp file, fsync, rename,
+ * fsync of the directory), mode 0600, never following a symlink; for files
+ * such as kallsyms that have no format of their own.
+ */
+int xps_write_file(const char *path, const void *data, size_t len);
 
 #endif /* XP_SAMPLES_H */

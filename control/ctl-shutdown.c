@@ -1,0 +1,33 @@
+/* --shutdown: stop sampling, flush, end the daemon; returns when it is gone. */
+
+#include <err.h>
+#include <stdio.h>
+
+#include "control/ctl.h"
+#include "daemon/proto.h"
+
+static int
+ctl_shutdown_exec(struct ctl *c)
+{
+	long pid = ctl_daemon_pid(c);
+	int r;
+
+	if (!pid) {
+		printf("xenprofd is not running on %s\n", c->sessdir);
+		return 0;
+	}
+	if ((r = ctl_simple(c, XP_REQ_SHUTDOWN, NULL, 0, "--shutdown")) != 0)
+		return r;
+	if (ctl_wait_exit(c, c->timeout_s) == -1) {
+		warnx("--shutdown: xenprofd (pid %ld) did not exit within %d s", pid, c->timeout_s);
+		return 1;
+	}
+	return 0;
+}
+
+const struct ctl_cmd ctl_shutdown_cmd = {
+	.name = "shutdown",
+	.usage = "--shutdown                stop sampling and end the daemon",
+	.needs_root = true,
+	.exec = ctl_shutdown_exec,
+};

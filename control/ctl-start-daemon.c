@@ -1,0 +1,148 @@
+/*
+ * --start-daemon [SETUP...]: start xenprofd with the counters programmed,
+ * not yet sampling.  xenprofd reports on an inherited pipe whether it came
+ * up ("ok") or why not (one line), so failures reach the user here.
+ */
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <libgen.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control/ctl.h"
+
+#ifndef SBINDIR
+#define SBINDIR "/usr/local/sbin"
+#endif
+
+/* $XENPROFD, then next to this program (build tree or same bin dir), then SBINDIR. */
+static int
+find_daemon(char *buf, size_t len)
+{
+	const char *env = getenv("XENPROFD");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return access(buf, X_OK);
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *dir;
+
+		self[n] = '\0';
+		dir = dirname(self);
+		snprintf(buf, len, "%s/../daemon/xenprofd", dir);
+		if (access(buf, X_OK) == 0)
+			return 0;
+		snprintf(buf, len, "%s/../sbin/xenprofd", dir);
+		if (access(buf, X_OK) == 0)
+			return 0;
+		snprintf(buf, len, "%s/xenprofd", dir);
+		if (access(buf, X_OK) == 0)
+			return 0;
+	}
+	snprintf(buf, len, "%s/xenprofd", SBINDIR);
+	return access(buf, X_OK);
+}
+
+int
+ctl_spawn_daemon(const struct ctl *c)
+{
+	char daemon[PATH_MAX], sessarg[4200], msg[1024];
+	int pfd[2], status;
+	size_t got = 0;
+	pid_t pid;
+
+	if (find_daemon(daemon, sizeof(daemon)) == -1) {
+		warnx("cannot find xenprofd (looked for %s); set XENPROFD=/path/to/xenprofd", daemon);
+		return -1;
+	}
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		warn("pipe");
+		return -1;
+	}
+	snprintf(sessarg, sizeof(sessarg), "--session-dir=%s", c->sessdir);
+	pid = fork();
+	if (pid == -1) {
+		warn("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		/* The daemon reports readiness on fd 3. */
+		if (dup2(pfd[1], 3) == -1)
+			_exit(127);
+		execl(daemon, "xenprofd", sessarg, "--ready-fd=3", (char *)NULL);
+		dprintf(3, "cannot run %s: %s\n", daemon, strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, c->timeout_s * 1000) <= 0) {
+			snprintf(msg, sizeof(msg), "xenprofd did not report ready within %d s (see %s/xenprofd.log)",
+			    c->timeout_s, c->sessdir);
+			got = strlen(msg);
+			break;
+		}
+		n = read(pfd[0], msg + got, sizeof(msg) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(msg) - 1)
+			break;
+	}
+	close(pfd[0]);
+	msg[got] = '\0';
+	if (got && msg[got - 1] == '\n')
+		msg[--got] = '\0';
+	if (strcmp(msg, "ok") == 0)
+		return 0;
+	/* Reap a daemon that failed at start-up. */
+	waitpid(pid, &status, WNOHANG);
+	warnx("xenprofd: %s", got ? msg : "exited during start-up (see the log in the session dir)");
+	return -1;
+}
+
+static int
+ctl_start_daemon_exec(struct ctl *c)
+{
+	struct setup s;
+	long pid = ctl_daemon_pid(c);
+
+	if (pid) {
+		if (c->nsetup) {
+			warnx("xenprofd (pid %ld) is already running on %s; run --shutdown first to change the setup",
+			    pid, c->sessdir);
+			return 1;
+		}
+		printf("xenprofd (pid %ld) is already running on %s\n", pid, c->sessdir);
+		return 0;
+	}
+	if (ctl_make_setup(c, &s, true) == -1)
+		return 1;
+	if (ctl_spawn_daemon(c) == -1)
+		return 1;
+	printf("xenprofd (pid %ld) started on %s, not yet sampling\n", ctl_daemon_pid(c), c->sessdir);
+	return 0;
+}
+
+const struct ctl_cmd ctl_start_daemon_cmd = {
+	.name = "start-daemon",
+	.usage = "--start-daemon [SETUP...] start xenprofd with counters programmed, not yet sampling",
+	.takes_setup = true,
+	.needs_root = true,
+	.exec = ctl_start_daemon_exec,
+};

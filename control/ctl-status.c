@@ -1,0 +1,23 @@
+/* --status: state, backend, cpu type, events, domains, samples and losses so far. */
+
+#include <stdio.h>
+
+#include "control/ctl.h"
+#include "daemon/proto.h"
+
+static int
+ctl_status_exec(struct ctl *c)
+{
+	if (!ctl_daemon_pid(c)) {
+		printf("state: not running\nsession dir: %s\n", c->sessdir);
+		return 0;
+	}
+	return ctl_simple(c, XP_REQ_STATUS, NULL, 0, "--status");
+}
+
+const struct ctl_cmd ctl_status_cmd = {
+	.name = "status",
+	.usage = "--status                  state, backend, cpu type, events, domains, samples and losses",
+	.needs_root = true,
+	.exec = ctl_status_exec,
+};

@@ -1,0 +1,60 @@
+/*
+ * xenprof-ctl: the control tool (the successor of opcontrol).  One file per
+ * command (ctl-<name>.c), each exporting a struct ctl_cmd; ctl_cmds[] in
+ * xenprof-ctl.c lists them.  Commands print errors with warnx and return the
+ * exit status: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef XP_CTL_H
+#define XP_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/setup.h"
+
+struct ctl {
+	const char     *sessdir;
+	const char     *arg;		/* the command's value (--save=NAME) or NULL */
+	int		nsetup;		/* SETUP options given on the command line */
+	char	      **setup_args;
+	int		timeout_s;	/* how long to wait for the daemon */
+};
+
+struct ctl_cmd {
+	const char     *name;		/* the option, without "--" */
+	const char     *usage;
+	bool		takes_setup;	/* accepts SETUP options */
+	bool		needs_value;	/* --name=VALUE */
+	bool		needs_root;
+	int		(*exec)(struct ctl *);
+};
+
+extern const struct ctl_cmd ctl_setup_cmd, ctl_start_daemon_cmd, ctl_start_cmd,
+    ctl_stop_cmd, ctl_dump_cmd, ctl_save_cmd, ctl_reset_cmd, ctl_shutdown_cmd,
+    ctl_status_cmd, ctl_list_events_cmd;
+
+/* client.c: talking to xenprofd */
+
+/*
+ * Send request TYPE (payload P of LEN bytes) to the daemon of C->sessdir and
+ * wait for the reply.  Returns the reply type and puts its text in REPLY;
+ * -1 if no daemon answers (ERRNO-style reason in REPLY).
+ * *RUNNING is set to whether a daemon holds the session.
+ */
+int ctl_request(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
+    char *reply, size_t replylen);
+/* The pid of the daemon holding C->sessdir's lock, or 0 if none. */
+long ctl_daemon_pid(const struct ctl *c);
+/* Wait up to TIMEOUT_S for the daemon's lock to be released; 0 when gone. */
+int ctl_wait_exit(const struct ctl *c, int timeout_s);
+/* Run a request and print its reply; the exit status for the command. */
+int ctl_simple(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
+    const char *what);
+
+/* setup.c of ctl: load SESSDIR/setup, apply the command line, validate, store. */
+int ctl_make_setup(const struct ctl *c, struct setup *s, bool store);
+/* ctl-start-daemon.c: spawn xenprofd for C and wait until it is ready. */
+int ctl_spawn_daemon(const struct ctl *c);
+
+#endif /* XP_CTL_H */

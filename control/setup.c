@@ -1,0 +1,46 @@
+/* xenprof-ctl: building and storing the session setup. */
+
+#include <err.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control/ctl.h"
+#include "daemon/proto.h"
+
+int
+ctl_make_setup(const struct ctl *c, struct setup *s, bool store)
+{
+	char path[4200], err[SETUP_ERR_LEN];
+
+	setup_init(s);
+	snprintf(path, sizeof(path), "%s/%s", c->sessdir, XP_SETUP_NAME);
+	if (setup_load(s, path, err, sizeof(err)) == -1) {
+		warnx("%s", err);
+		return -1;
+	}
+	for (int i = 0; i < c->nsetup; i++) {
+		/* A new --event list replaces the stored one. */
+		if (strncmp(c->setup_args[i], "--event=", 8) == 0) {
+			bool first = true;
+
+			for (int j = 0; j < i; j++)
+				if (strncmp(c->setup_args[j], "--event=", 8) == 0)
+					first = false;
+			if (first)
+				s->nevents = 0;
+		}
+		if (setup_apply(s, c->setup_args[i], err, sizeof(err)) != 1) {
+			warnx("%s", err);
+			return -1;
+		}
+	}
+	if (setup_finish(s, err, sizeof(err)) == -1) {
+		warnx("%s", err);
+		return -1;
+	}
+	if (store && setup_store(s, path, err, sizeof(err)) == -1) {
+		warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}

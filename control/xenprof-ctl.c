@@ -1,0 +1,168 @@
+/*
+ * xenprof-ctl: manage xenprof sessions (the successor of opcontrol).
+ *
+ *   xenprof-ctl [--session-dir=DIR] COMMAND [SETUP...]
+ *
+ * Exactly one command per run; see ctl_cmds[] and xenprof-ctl(1).
+ */
+
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "control/ctl.h"
+
+static const struct ctl_cmd *ctl_cmds[] = {
+	&ctl_setup_cmd,
+	&ctl_start_daemon_cmd,
+	&ctl_start_cmd,
+	&ctl_stop_cmd,
+	&ctl_dump_cmd,
+	&ctl_save_cmd,
+	&ctl_reset_cmd,
+	&ctl_shutdown_cmd,
+	&ctl_status_cmd,
+	&ctl_list_events_cmd,
+};
+#define NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: xenprof-ctl [--session-dir=DIR] COMMAND [SETUP...]\n\ncommands:\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %s\n", ctl_cmds[i]->usage);
+	fprintf(f, "\nSETUP: --event=NAME:COUNT[:UNITMASK[:KERNEL[:USER]]] (repeatable)\n"
+	    "       --vmlinux=FILE | --no-vmlinux      --xen=FILE\n"
+	    "       --separate=none|library|kernel|thread|cpu|all\n"
+	    "       --active-domains=LIST  --passive-domains=LIST  --passive-images=LIST\n"
+	    "       --callgraph=DEPTH      --backend=auto|xenoprof|perf\n"
+	    "       --flush-interval=MS\n"
+	    "\nThe session dir defaults to /var/lib/xenprof.  See xenprof-ctl(1).\n");
+}
+
+/* The command ARG names ("--stop", "--save=x"), or NULL. */
+static const struct ctl_cmd *
+find_cmd(const char *arg, const char **value)
+{
+	*value = NULL;
+	if (strncmp(arg, "--", 2) != 0)
+		return NULL;
+	for (size_t i = 0; i < NCMDS; i++) {
+		size_t n = strlen(ctl_cmds[i]->name);
+
+		if (strncmp(arg + 2, ctl_cmds[i]->name, n) != 0)
+			continue;
+		if (arg[2 + n] == '\0')
+			return ctl_cmds[i];
+		if (arg[2 + n] == '=') {
+			*value = arg + 3 + n;
+			return ctl_cmds[i];
+		}
+	}
+	return NULL;
+}
+
+/* Is ARG a SETUP option (syntax only; values are checked later)? */
+static int
+is_setup_opt(const char *arg)
+{
+	static const char *names[] = { "event=", "vmlinux=", "no-vmlinux", "xen=", "separate=",
+		"active-domains=", "passive-domains=", "passive-images=", "callgraph=",
+		"backend=", "flush-interval=" };
+
+	if (strncmp(arg, "--", 2) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+
+		if (strncmp(arg + 2, names[i], n) == 0 &&
+		    (names[i][n - 1] == '=' || arg[2 + n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl c = { .sessdir = "/var/lib/xenprof", .timeout_s = 30 };
+	const struct ctl_cmd *cmd = NULL;
+	char **setup = calloc((size_t)argc + 1, sizeof(*setup));
+
+	if (setup == NULL)
+		err(1, "calloc");
+	if (getenv("XENPROF_TIMEOUT"))
+		c.timeout_s = atoi(getenv("XENPROF_TIMEOUT")) > 0 ? atoi(getenv("XENPROF_TIMEOUT")) : 30;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *value;
+		const struct ctl_cmd *k;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0) {
+			printf("xenprof-ctl %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (strncmp(a, "--session-dir=", 14) == 0) {
+			c.sessdir = a + 14;
+			if (*c.sessdir == '\0') {
+				warnx("--session-dir needs a directory");
+				return 2;
+			}
+			continue;
+		}
+		if ((k = find_cmd(a, &value)) != NULL) {
+			if (cmd != NULL) {
+				warnx("%s: one command at a time (already have --%s)", a, cmd->name);
+				return 2;
+			}
+			if (k->needs_value && (value == NULL || *value == '\0')) {
+				warnx("--%s needs a value: --%s=NAME", k->name, k->name);
+				return 2;
+			}
+			if (!k->needs_value && value != NULL) {
+				warnx("--%s takes no value", k->name);
+				return 2;
+			}
+			cmd = k;
+			c.arg = value;
+			continue;
+		}
+		if (is_setup_opt(a)) {
+			setup[c.nsetup++] = argv[i];
+			continue;
+		}
+		warnx("unknown option '%s' (see xenprof-ctl --help)", a);
+		return 2;
+	}
+	if (cmd == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	if (c.nsetup && !cmd->takes_setup) {
+		warnx("--%s takes no setup options (got %s); give them to --setup, --start-daemon or --start",
+		    cmd->name, setup[0]);
+		return 2;
+	}
+	c.setup_args = setup;
+	if (cmd->needs_root) {
+		if (geteuid() != 0) {
+			warnx("--%s: must be run as root (uid 0)", cmd->name);
+			return 1;
+		}
+		if (mkdir(c.sessdir, 0700) == -1 && errno != EEXIST) {
+			warn("session dir %s", c.sessdir);
+			return 1;
+		}
+	}
+	return cmd->exec(&c);
+}

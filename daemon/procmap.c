@@ -1,0 +1,476 @@
+/* procmap: process executable mappings, from /proc and the perf side band. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/procmap.h"
+
+struct pm_proc {
+	uint32_t	pid;
+	uint32_t	nmaps, cap;
+	struct pm_map  *maps;		/* sorted by start, non-overlapping */
+	struct pm_file *exe;
+	uint64_t	dead_pass;	/* 0: alive; else the pass that saw its exit */
+	struct pm_proc *next;		/* hash chain */
+};
+
+#define PM_PROC_BUCKETS	4096		/* power of 2 */
+#define PM_FILE_BUCKETS	1024
+
+struct pm_file_ent {
+	struct pm_file	f;
+	struct pm_file_ent *next;
+};
+
+struct procmap {
+	struct pm_proc *procs[PM_PROC_BUCKETS];
+	struct pm_file_ent *files[PM_FILE_BUCKETS];
+	uint64_t	pass;		/* current drain pass, starts at 1 */
+	size_t		nlive, ndead, nfiles;
+	/* One-entry lookup cache: most consecutive samples hit the same map. */
+	uint32_t	cache_pid;
+	struct pm_proc *cache_proc;
+};
+
+static void *
+xcalloc(size_t n, size_t s)
+{
+	void *p = calloc(n, s);
+
+	if (p == NULL)
+		abort();	/* the daemon's memory is bounded by the host's processes */
+	return p;
+}
+
+struct procmap *
+procmap_new(void)
+{
+	struct procmap *pm = xcalloc(1, sizeof(*pm));
+
+	pm->pass = 1;
+	pm->cache_pid = PM_NONE;
+	return pm;
+}
+
+static void
+proc_free(struct pm_proc *p)
+{
+	free(p->maps);
+	free(p);
+}
+
+void
+procmap_free(struct procmap *pm)
+{
+	if (pm == NULL)
+		return;
+	for (size_t i = 0; i < PM_PROC_BUCKETS; i++)
+		for (struct pm_proc *p = pm->procs[i], *n; p; p = n) {
+			n = p->next;
+			proc_free(p);
+		}
+	for (size_t i = 0; i < PM_FILE_BUCKETS; i++)
+		for (struct pm_file_ent *f = pm->files[i], *n; f; f = n) {
+			n = f->next;
+			free(f->f.path);
+			free(f);
+		}
+	free(pm);
+}
+
+static uint32_t
+str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+size_t
+procmap_read_build_id(const char *path, uint8_t *buf, size_t len)
+{
+	Elf *e;
+	Elf_Scn *scn = NULL;
+	size_t got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (e == NULL || elf_kind(e) != ELF_K_ELF)
+		goto out;
+	while (got == 0 && (scn = elf_nextscn(e, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE)
+			continue;
+		if ((d = elf_getdata(scn, NULL)) == NULL)
+			continue;
+		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 &&
+			    nh.n_descsz > 0 && nh.n_descsz <= len) {
+				memcpy(buf, (char *)d->d_buf + doff, nh.n_descsz);
+				got = nh.n_descsz;
+				break;
+			}
+		}
+	}
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return got;
+}
+
+static bool
+path_is_anon(const char *path)
+{
+	return path[0] != '/' || strncmp(path, "//anon", 6) == 0 ||
+	    strncmp(path, "/memfd:", 7) == 0 || strstr(path, " (deleted)") != NULL;
+}
+
+/* Intern (path, build-id); a missing build-id is read from the file once. */
+static struct pm_file *
+file_get(struct procmap *pm, const char *path, const uint8_t *bid, size_t bidlen)
+{
+	uint32_t h = str_hash(path) & (PM_FILE_BUCKETS - 1);
+	struct pm_file_ent *fe;
+	uint8_t buf[64];
+
+	if (bidlen > sizeof(buf))
+		bidlen = 0;
+	for (fe = pm->files[h]; fe; fe = fe->next) {
+		if (strcmp(fe->f.path, path) != 0)
+			continue;
+		if (bidlen == 0 || (fe->f.build_id_len == bidlen &&
+		    memcmp(fe->f.build_id, bid, bidlen) == 0))
+			return &fe->f;
+	}
+	if (bidlen == 0 && !path_is_anon(path)) {
+		bidlen = procmap_read_build_id(path, buf, sizeof(buf));
+		bid = buf;
+	}
+	fe = xcalloc(1, sizeof(*fe));
+	fe->f.path = strdup(path);
+	if (fe->f.path == NULL)
+		abort();
+	fe->f.anon = path_is_anon(path);
+	fe->f.build_id_len = (uint8_t)bidlen;
+	if (bidlen)
+		memcpy(fe->f.build_id, bid, bidlen);
+	fe->f.img_gen = 0;
+	fe->next = pm->files[h];
+	pm->files[h] = fe;
+	pm->nfiles++;
+	return &fe->f;
+}
+
+static struct pm_proc *
+proc_find(struct procmap *pm, uint32_t pid)
+{
+	struct pm_proc *p;
+
+	if (pm->cache_pid == pid)
+		return pm->cache_proc;
+	for (p = pm->procs[pid & (PM_PROC_BUCKETS - 1)]; p; p = p->next)
+		if (p->pid == pid)
+			break;
+	if (p) {
+		pm->cache_pid = pid;
+		pm->cache_proc = p;
+	}
+	return p;
+}
+
+static void
+proc_unlink(struct procmap *pm, struct pm_proc *victim)
+{
+	struct pm_proc **pp = &pm->procs[victim->pid & (PM_PROC_BUCKETS - 1)];
+
+	while (*pp != victim)
+		pp = &(*pp)->next;
+	*pp = victim->next;
+	if (pm->cache_proc == victim) {
+		pm->cache_pid = PM_NONE;
+		pm->cache_proc = NULL;
+	}
+	if (victim->dead_pass)
+		pm->ndead--;
+	else
+		pm->nlive--;
+	proc_free(victim);
+}
+
+/* The live entry for PID, created if needed (a dead one with that pid is replaced). */
+static struct pm_proc *
+proc_get(struct procmap *pm, uint32_t pid)
+{
+	struct pm_proc *p = proc_find(pm, pid);
+
+	if (p && p->dead_pass) {
+		proc_unlink(pm, p);
+		p = NULL;
+	}
+	if (p == NULL) {
+		uint32_t h = pid & (PM_PROC_BUCKETS - 1);
+
+		p = xcalloc(1, sizeof(*p));
+		p->pid = pid;
+		p->next = pm->procs[h];
+		pm->procs[h] = p;
+		pm->nlive++;
+		pm->cache_pid = PM_NONE;
+	}
+	return p;
+}
+
+/* Insert [start, end) into P's sorted map array, cutting what it overlaps. */
+static void
+proc_insert(struct pm_proc *p, uint64_t start, uint64_t end, uint64_t pgoff, struct pm_file *f)
+{
+	struct pm_map nm = { start, end, pgoff, f };
+	uint32_t i, j, out = 0;
+	struct pm_map *maps;
+
+	/* Room for the new map plus a split of one old map in two. */
+	if (p->nmaps + 2 > p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->maps = realloc(p->maps, p->cap * sizeof(*p->maps));
+		if (p->maps == NULL)
+			abort();
+	}
+	maps = p->maps;
+	/* Rebuild in place: maps before, the trimmed overlaps, the new one, maps after. */
+	{
+		struct pm_map *tmp = malloc((p->nmaps + 2) * sizeof(*tmp));
+
+		if (tmp == NULL)
+			abort();
+
+		for (i = 0; i < p->nmaps; i++) {
+			struct pm_map m = maps[i];
+
+			if (m.end <= start || m.start >= end) {
+				tmp[out++] = m;
+				continue;
+			}
+			if (m.start < start) {
+				struct pm_map l = m;
+
+				l.end = start;
+				tmp[out++] = l;
+			}
+			if (m.end > end) {
+				struct pm_map r = m;
+
+				r.pgoff += end - m.start;
+				r.start = end;
+				tmp[out++] = r;
+			}
+		}
+		/* Find the insertion point in tmp (sorted by start). */
+		for (j = 0; j < out && tmp[j].start < start; j++)
+			;
+		memmove(&tmp[j + 1], &tmp[j], (out - j) * sizeof(tmp[0]));
+		tmp[j] = nm;
+		out++;
+		memcpy(maps, tmp, out * sizeof(tmp[0]));
+		free(tmp);
+	}
+	p->nmaps = out;
+}
+
+void
+procmap_mmap(struct procmap *pm, uint32_t pid, uint64_t start, uint64_t len,
+    uint64_t pgoff, const char *path, const uint8_t *build_id, size_t build_id_len)
+{
+	struct pm_proc *p;
+	struct pm_file *f;
+
+	if (len == 0 || start + len < start || path == NULL)
+		return;
+	p = proc_get(pm, pid);
+	f = file_get(pm, path, build_id, build_id_len);
+	proc_insert(p, start, start + len, pgoff, f);
+	if (p->exe == NULL && !f->anon)
+		p->exe = f;
+}
+
+void
+procmap_exec(struct procmap *pm, uint32_t pid)
+{
+	struct pm_proc *p = proc_get(pm, pid);
+
+	p->nmaps = 0;
+	p->exe = NULL;
+}
+
+void
+procmap_fork(struct procmap *pm, uint32_t pid, uint32_t ppid)
+{
+	struct pm_proc *parent, *child;
+
+	if (pid == ppid)
+		return;		/* a new thread shares its process's maps */
+	parent = proc_find(pm, ppid);
+	child = proc_get(pm, pid);
+	parent = proc_find(pm, ppid);	/* proc_get may have reset the cache */
+	if (parent == NULL || parent == child)
+		return;
+	if (child->cap < parent->nmaps + 2) {
+		free(child->maps);
+		child->cap = parent->nmaps + 2;
+		child->maps = malloc(child->cap * sizeof(*child->maps));
+		if (child->maps == NULL)
+			abort();
+	}
+	memcpy(child->maps, parent->maps, parent->nmaps * sizeof(*parent->maps));
+	child->nmaps = parent->nmaps;
+	child->exe = parent->exe;
+}
+
+void
+procmap_exit(struct procmap *pm, uint32_t pid)
+{
+	struct pm_proc *p = proc_find(pm, pid);
+
+	if (p && !p->dead_pass) {
+		p->dead_pass = pm->pass;
+		pm->nlive--;
+		pm->ndead++;
+	}
+}
+
+void
+procmap_end_pass(struct procmap *pm)
+{
+	if (pm->ndead) {
+		for (size_t i = 0; i < PM_PROC_BUCKETS; i++) {
+			struct pm_proc *p = pm->procs[i], *n;
+
+			for (; p; p = n) {
+				n = p->next;
+				if (p->dead_pass && p->dead_pass < pm->pass)
+					proc_unlink(pm, p);
+			}
+		}
+	}
+	pm->pass++;
+}
+
+const struct pm_map *
+procmap_lookup(struct procmap *pm, uint32_t pid, uint64_t pc)
+{
+	struct pm_proc *p = proc_find(pm, pid);
+	uint32_t lo = 0, hi;
+
+	if (p == NULL)
+		return NULL;
+	hi = p->nmaps;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct pm_map *m = &p->maps[mid];
+
+		if (pc < m->start)
+			hi = mid;
+		else if (pc >= m->end)
+			lo = mid + 1;
+		else
+			return m;
+	}
+	return NULL;
+}
+
+struct pm_file *
+procmap_exe(struct procmap *pm, uint32_t pid)
+{
+	struct pm_proc *p = proc_find(pm, pid);
+
+	return p ? p->exe : NULL;
+}
+
+void
+procmap_counts(const struct procmap *pm, size_t *live, size_t *dead, size_t *files)
+{
+	*live = pm->nlive;
+	*dead = pm->ndead;
+	*files = pm->nfiles;
+}
+
+int
+procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid)
+{
+	char path[256], line[4096 + 256], exe[4096];
+	FILE *f;
+	ssize_t n;
+	struct pm_proc *p;
+
+	snprintf(path, sizeof(path), "%s/%u/exe", procdir, pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "%s/%u/maps", procdir, pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	p = proc_get(pm, pid);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long long start, end, off;
+		char perms[8];
+		int pathpos = 0;
+		char *file;
+		size_t len;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &pathpos) < 4)
+			continue;
+		if (perms[2] != 'x' || pathpos == 0)
+			continue;
+		file = line + pathpos;
+		len = strlen(file);
+		if (len && file[len - 1] == '\n')
+			file[--len] = '\0';
+		if (len == 0)
+			file = "//anon";
+		procmap_mmap(pm, pid, start, end - start, off, file, NULL, 0);
+		if (exe[0] && strcmp(file, exe) == 0)
+			p->exe = file_get(pm, exe, NULL, 0);
+	}
+	fclose(f);
+	return 0;
+}
+
+int
+procmap_scan(struct procmap *pm, const char *procdir)
+{
+	DIR *d = opendir(procdir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || pid == 0 || pid > 0xfffffffful)
+			continue;
+		if (procmap_scan_pid(pm, procdir, (uint32_t)pid) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}

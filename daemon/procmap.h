@@ -1,0 +1,70 @@
+/*
+ * procmap: the executable mappings of every process, built from /proc at
+ * start and kept current from the perf side band (MMAP2, COMM, FORK, EXIT).
+ *
+ * A process that exits stays in the table until the end of the drain pass
+ * after the one that saw its EXIT (procmap_end_pass), so samples it left in
+ * other cpus' rings are still attributed.
+ */
+#ifndef XP_PROCMAP_H
+#define XP_PROCMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PM_NONE	0xffffffffu
+
+/* A mapped file (or special mapping), shared by every process mapping it. */
+struct pm_file {
+	char	       *path;		/* owned */
+	bool		anon;		/* [vdso], //anon, [heap]...: no file to read */
+	uint8_t		build_id_len;
+	uint8_t		build_id[64];
+	uint32_t	img_idx;	/* attrib's cache: image index in a profile ... */
+	uint32_t	img_gen;	/* ... valid while it equals the profile generation */
+};
+
+struct pm_map {
+	uint64_t	start, end;	/* [start, end) */
+	uint64_t	pgoff;		/* file offset of start */
+	struct pm_file *file;
+};
+
+struct procmap;
+
+struct procmap *procmap_new(void);
+void procmap_free(struct procmap *pm);
+
+/*
+ * Read every process's executable mappings from PROCDIR (normally "/proc").
+ * Build-ids come from the files' ELF notes.  Returns the number of processes.
+ */
+int procmap_scan(struct procmap *pm, const char *procdir);
+/* Read one process from PROCDIR/PID (used on a miss for an unknown pid). */
+int procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid);
+
+/* An executable mapping appeared (build_id may be NULL: read from the file). */
+void procmap_mmap(struct procmap *pm, uint32_t pid, uint64_t start, uint64_t len,
+    uint64_t pgoff, const char *path, const uint8_t *build_id, size_t build_id_len);
+/* PID called exec: its old mappings are gone. */
+void procmap_exec(struct procmap *pm, uint32_t pid);
+/* PID was forked from PPID (a new process when pid != ppid). */
+void procmap_fork(struct procmap *pm, uint32_t pid, uint32_t ppid);
+/* Process PID exited (kept until the end of the next drain pass). */
+void procmap_exit(struct procmap *pm, uint32_t pid);
+/* A drain pass over every ring is complete: reap processes exited before it. */
+void procmap_end_pass(struct procmap *pm);
+
+/* The mapping of PID containing PC, or NULL. */
+const struct pm_map *procmap_lookup(struct procmap *pm, uint32_t pid, uint64_t pc);
+/* The executable of PID (first file mapping seen after exec), or NULL. */
+struct pm_file *procmap_exe(struct procmap *pm, uint32_t pid);
+
+/* Numbers for --status: live and exited-but-kept processes, files. */
+void procmap_counts(const struct procmap *pm, size_t *live, size_t *dead, size_t *files);
+
+/* Read the GNU build-id note of the ELF file PATH; returns its length or 0. */
+size_t procmap_read_build_id(const char *path, uint8_t *buf, size_t len);
+
+#endif /* XP_PROCMAP_H */

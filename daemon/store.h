@@ -1,0 +1,50 @@
+/*
+ * store: the daemon's live session.  Owns one xps_profile per domain (the
+ * in-memory aggregation) and the session metadata, and writes them to
+ * SESSDIR/current through libsamples on every flush.  Counts only grow
+ * between a start and a reset/save, so every flush is a superset of the
+ * previous one.
+ */
+#ifndef XP_STORE_H
+#define XP_STORE_H
+
+#include <stdint.h>
+
+#include "libsamples/samples.h"
+
+#define STORE_PATH_MAX	4096
+
+struct store {
+	char		sessdir[STORE_PATH_MAX];
+	char		curdir[STORE_PATH_MAX];
+	struct xps_meta	meta;
+	uint32_t	nprof;
+	struct xps_profile *prof[XPS_MAX_DOMAINS];
+	/* Bumped whenever the profiles are replaced (reset, save): image
+	 * indexes cached by attrib for an older generation are invalid. */
+	uint32_t	gen;
+	uint64_t	flushes;
+	uint64_t	last_flush_ns;	/* CLOCK_REALTIME of the last good flush */
+	int		dirty;
+};
+
+/* Make sure SESSDIR/current exists (mode 0700) and start an empty session. */
+int store_init(struct store *st, const char *sessdir, const struct xps_meta *meta,
+    char *err, size_t errlen);
+void store_fini(struct store *st);
+
+/* The profile of DOMID (created with NAME if new), or NULL if too many domains. */
+struct xps_profile *store_profile(struct store *st, uint32_t domid, const char *name);
+
+/* Write every profile and the meta to SESSDIR/current. */
+int store_flush(struct store *st, char *err, size_t errlen);
+/* Discard the current samples (memory and files) and start anew. */
+int store_reset(struct store *st, char *err, size_t errlen);
+/* Flush, move current to saved/NAME, start anew. */
+int store_save(struct store *st, const char *name, char *err, size_t errlen);
+
+/* Sums over the profiles. */
+uint64_t store_total(const struct store *st);
+uint64_t store_lost(const struct store *st);
+
+#endif /* XP_STORE_H */

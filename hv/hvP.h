@@ -1,0 +1,36 @@
+/*
+ * hvP.h: private to hv/.  The backend ops table behind hv.h; every backend
+ * exports one const struct hv_backend_ops and hv.c dispatches to it.
+ */
+#ifndef XP_HVP_H
+#define XP_HVP_H
+
+#include "hv/hv.h"
+
+/*
+ * A backend.  open() returns the backend's private state (owned by the
+ * backend until close()), or NULL with ERR set.  The other calls get that
+ * pointer back.  No call prints or exits.
+ */
+struct hv_backend_ops {
+	const char *name;
+	void	*(*open)(const struct hv_config *cfg, char *err, size_t errlen);
+	const char *(*cpu_type)(const void *be);
+	int	(*start)(void *be, char *err, size_t errlen);
+	int	(*stop)(void *be, char *err, size_t errlen);
+	int	(*pollfds)(void *be, struct pollfd *fds, int max);
+	int	(*poll_interval_ms)(const void *be);
+	long	(*drain)(void *be, const struct hv_sink *sink);
+	void	(*stats)(const void *be, struct hv_stats *st);
+	void	(*close)(void *be);
+	const struct hv_event_info *(*events)(size_t *n);
+};
+
+/* perf/perf.c */
+extern const struct hv_backend_ops hv_perf_ops;
+
+/* hv.c: snprintf into ERR (NULL or 0-length ERR is fine); always returns -1. */
+int hv_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* XP_HVP_H */

@@ -1,0 +1,188 @@
+/*
+ * Text output, opreport style: a header (backend, cpu, one line per event,
+ * totals and losses), then "samples  %  [domain] image name  [symbol name]"
+ * columns.  Image names are basenames unless -f.  With several events each
+ * event gets its own samples/% column pair; with several domains a domain
+ * column appears; thread/cpu columns appear when the data was separated.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "report/report.h"
+
+struct text_state {
+	uint64_t	group_total;	/* samples of the current app group */
+	uint64_t	group_ev[XPS_MAX_EVENTS];
+};
+
+static struct text_state text_state;
+
+static const char *
+text_name(const struct out_ctx *c, const char *path)
+{
+	return c->opts->long_names ? path : out_basename(path);
+}
+
+static const char *const loss_names[XPS_LOSS_NKINDS] = {
+	"ring full", "throttled", "no mapping", "invalid", "other",
+};
+
+static void
+text_head(struct out_ctx *c)
+{
+	const struct report *r = c->r;
+	FILE *f = c->f;
+
+	c->priv = &text_state;
+	memset(&text_state, 0, sizeof(text_state));
+	if (!c->opts->no_header && r->nsess > 0) {
+		const struct xps_meta *m = &r->sess[0].s->meta;
+
+		fprintf(f, "Backend: %.16s, CPU: %.64s, session%s: ",
+			m->backend[0] ? m->backend : "?", m->cpu_type[0] ? m->cpu_type : "?",
+			r->nsess > 1 ? "s" : "");
+		for (size_t i = 0; i < r->nsess; i++)
+			fprintf(f, "%s%s", i ? "," : "", r->sess[i].name);
+		fputc('\n', f);
+		for (size_t e = 0; e < r->nevents; e++)
+			fprintf(f, "Counted %s events with a unit mask of 0x%02x count %" PRIu64 "\n",
+				r->ev[e].name, r->ev[e].unit_mask, r->ev[e].count);
+		fprintf(f, "Samples: %" PRIu64 " in the selection, %" PRIu64 " lost (%.2f%%)",
+			r->total, r->lost, out_percent(r->lost, r->total + r->lost));
+		if (r->lost) {
+			const char *sep = " [";
+			for (int k = 0; k < XPS_LOSS_NKINDS; k++)
+				if (r->lost_kind[k]) {
+					fprintf(f, "%s%s %" PRIu64, sep, loss_names[k], r->lost_kind[k]);
+					sep = ", ";
+				}
+			fputc(']', f);
+		}
+		fputc('\n', f);
+	}
+	if (c->multi_ev) {
+		for (size_t e = 0; e < r->nevents; e++)
+			fprintf(f, "%-18.17s", r->ev[e].name);
+		fputc('\n', f);
+	}
+	for (size_t e = 0; e < (c->multi_ev ? r->nevents : 1); e++)
+		fputs("samples  %        ", f);
+	if (r->ndomains > 1)
+		fprintf(f, "%-12s ", "domain");
+	if (r->has_tgid)
+		fprintf(f, "%-7s ", "tgid");
+	if (r->has_tid)
+		fprintf(f, "%-7s ", "tid");
+	if (r->has_cpu)
+		fprintf(f, "%-4s ", "cpu");
+	if (c->opts->symbols) {
+		fprintf(f, "%-24s ", "image name");
+		if (r->has_app)
+			fprintf(f, "%-24s ", "app name");
+		fputs("symbol name\n", f);
+	} else {
+		fputs(r->has_app ? "app name / image name\n" : "image name\n", f);
+	}
+}
+
+static void
+text_counts(struct out_ctx *c, const struct report_row *row, const uint64_t *tot_ev,
+	    uint64_t tot)
+{
+	const struct report *r = c->r;
+
+	if (c->multi_ev) {
+		for (size_t e = 0; e < r->nevents; e++)
+			fprintf(c->f, "%-8" PRIu64 " %-8.4f ", row->ev[e], out_percent(row->ev[e], tot_ev[e]));
+	} else {
+		fprintf(c->f, "%-8" PRIu64 " %-8.4f ", row->samples, out_percent(row->samples, tot));
+	}
+}
+
+static void
+text_keys(struct out_ctx *c, const struct report_row *row)
+{
+	const struct report *r = c->r;
+
+	if (r->ndomains > 1)
+		fprintf(c->f, "%-12s ", row->domain_name);
+	if (r->has_tgid) {
+		if (row->tgid == XPS_NONE)
+			fprintf(c->f, "%-7s ", "-");
+		else
+			fprintf(c->f, "%-7u ", row->tgid);
+	}
+	if (r->has_tid) {
+		if (row->tid == XPS_NONE)
+			fprintf(c->f, "%-7s ", "-");
+		else
+			fprintf(c->f, "%-7u ", row->tid);
+	}
+	if (r->has_cpu) {
+		if (row->cpu == XPS_NONE)
+			fprintf(c->f, "%-4s ", "-");
+		else
+			fprintf(c->f, "%-4u ", row->cpu);
+	}
+}
+
+static void
+text_group(struct out_ctx *c, const struct report_row *g, int nested)
+{
+	const struct report *r = c->r;
+	uint64_t tot_ev[XPS_MAX_EVENTS];
+
+	for (size_t e = 0; e < r->nevents; e++)
+		tot_ev[e] = r->ev[e].total;
+	text_counts(c, g, tot_ev, r->total);
+	text_keys(c, g);
+	fprintf(c->f, "%s\n", text_name(c, g->image));
+	text_state.group_total = g->samples;
+	for (size_t e = 0; e < r->nevents; e++)
+		text_state.group_ev[e] = g->ev[e];
+}
+
+static void
+text_row(struct out_ctx *c, const struct report_row *row, int nested)
+{
+	const struct report *r = c->r;
+	uint64_t tot_ev[XPS_MAX_EVENTS];
+
+	if (nested) {
+		/* Dependent images: percent of their application. */
+		fputs("  ", c->f);
+		text_counts(c, row, text_state.group_ev, text_state.group_total);
+		fprintf(c->f, "  %s\n", text_name(c, row->image));
+		return;
+	}
+	for (size_t e = 0; e < r->nevents; e++)
+		tot_ev[e] = r->ev[e].total;
+	text_counts(c, row, tot_ev, r->total);
+	text_keys(c, row);
+	if (c->opts->symbols) {
+		fprintf(c->f, "%-24s ", text_name(c, row->image));
+		if (r->has_app)
+			fprintf(c->f, "%-24s ", row->app ? text_name(c, row->app) : "-");
+		fprintf(c->f, "%s\n", row->symbol ? row->symbol : SYM_UNKNOWN);
+	} else {
+		fprintf(c->f, "%s\n", text_name(c, row->image));
+	}
+}
+
+static void
+text_tail(struct out_ctx *c, size_t shown, size_t hidden)
+{
+	if (hidden > 0)
+		fprintf(c->f, "(%zu more row%s below the %.4g%% threshold)\n",
+			hidden, hidden == 1 ? "" : "s", c->opts->threshold);
+	if (c->r->total == 0)
+		fputs("(no samples in the selection)\n", c->f);
+}
+
+const struct output out_text = {
+	.name = "text",
+	.head = text_head,
+	.group = text_group,
+	.row = text_row,
+	.tail = text_tail,
+};

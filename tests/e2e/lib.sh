@@ -1,0 +1,66 @@
+# Shared helpers of the end-to-end tests: each test sources this, gets a
+# private session dir under a mktemp -d, and has its daemon shut down (or
+# killed) on exit, pass or fail.
+
+set -u
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$top_builddir}"
+CTL=$top_builddir/control/xenprof-ctl
+REPORT=$top_builddir/report/xenprof-report
+XPD=$top_builddir/daemon/xenprofd
+BURN=$top_builddir/tests/workload/xp-burn
+export XENPROFD=$XPD
+
+T=$(mktemp -d /tmp/xenprof-e2e.XXXXXX)
+S=$T/sessions
+fails=0
+checks=0
+
+cleanup() {
+	"$CTL" --session-dir="$S" --shutdown >/dev/null 2>&1 || true
+	if [ -f "$S/xenprofd.pid" ]; then
+		pid=$(cat "$S/xenprofd.pid" 2>/dev/null || true)
+		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ctl() { "$CTL" --session-dir="$S" "$@"; }
+report() { "$REPORT" --session-dir="$S" "$@"; }
+
+skip() { echo "SKIP: $*"; exit 77; }
+need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root"; }
+need_perf_events() {
+	"$CTL" --session-dir="$T/probe" --start-daemon --event=cpu-clock:1000000 >/dev/null 2>"$T/probe.err" ||
+		skip "perf_event not usable here: $(cat "$T/probe.err")"
+	"$CTL" --session-dir="$T/probe" --shutdown >/dev/null 2>&1
+}
+
+ok() { checks=$((checks + 1)); echo "ok - $*"; }
+bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL - $*"; }
+check() {	# check DESCRIPTION COMMAND...
+	local what=$1; shift
+	if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+# expect_fail DESCRIPTION PATTERN COMMAND...: non-zero exit, exactly one
+# stderr line matching PATTERN, no crash (exit < 128).
+expect_fail() {
+	local what=$1 pat=$2 rc lines; shift 2
+	"$@" >"$T/out" 2>"$T/err"; rc=$?
+	lines=$(wc -l <"$T/err")
+	if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "$lines" -eq 1 ] && grep -qiE "$pat" "$T/err"; then
+		ok "$what: $(cat "$T/err")"
+	else
+		bad "$what: exit $rc, $lines stderr line(s): $(head -c 600 "$T/err")"
+	fi
+}
+
+# json_query 'PYTHON EXPR over j' < report.json
+json_query() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+
+finish() {
+	echo "$((checks - fails)) passed, $fails failed"
+	[ "$fails" -eq 0 ]
+}
