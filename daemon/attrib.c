@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "daemon/attrib.h"
+#include "daemon/log.h"
 
 void
 attrib_init(struct attrib *a, struct store *st, struct procmap *pm, const struct kernel *k)
@@ -15,15 +16,19 @@ attrib_init(struct attrib *a, struct store *st, struct procmap *pm, const struct
 	a->vmlinux = "";
 	a->xen = "";
 	a->img_mod = calloc(k->nmods ? k->nmods : 1, sizeof(*a->img_mod));
-	if (a->img_mod == NULL)
+	a->pending = calloc(ATTRIB_MAX_PENDING, sizeof(*a->pending));
+	if (a->img_mod == NULL || a->pending == NULL)
 		abort();
+	a->pass = 1;
 }
 
 void
 attrib_fini(struct attrib *a)
 {
 	free(a->img_mod);
+	free(a->pending);
 	a->img_mod = NULL;
+	a->pending = NULL;
 }
 
 /* Forget cached image indexes when the store replaced its profiles. */
@@ -113,10 +118,31 @@ kernel_image(struct attrib *a, struct xps_profile *p, uint64_t pc)
 	return a->img_kernel;
 }
 
-void
-attrib_sample(void *ctx, const struct hv_sample *s)
+/*
+ * A user sample whose pc is in no known mapping of its process.  Rings are
+ * drained one after another, so the FORK, COMM or MMAP2 record that explains
+ * it may sit in another cpu's ring not drained yet: park it and retry at the
+ * end of this pass and the next (attrib_end_pass).
+ */
+static int
+defer(struct attrib *a, const struct hv_sample *s)
 {
-	struct attrib *a = ctx;
+	struct attrib_pending *q;
+
+	if (a->npending == ATTRIB_MAX_PENDING)
+		return -1;
+	q = &a->pending[a->npending++];
+	q->s = *s;
+	q->s.nchain = 0;
+	q->s.chain = NULL;
+	q->pass = a->pass;
+	return 0;
+}
+
+/* Count S; a user sample with no mapping is deferred when ALLOW_DEFER. */
+static void
+attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
+{
 	struct xps_profile *p;
 	struct xps_key k;
 	int32_t img = -1;
@@ -134,8 +160,10 @@ attrib_sample(void *ctx, const struct hv_sample *s)
 	if (s->mode == HV_MODE_USER && s->pid != HV_NO_PID) {
 		const struct pm_map *m = procmap_lookup(a->pm, s->pid, s->pc);
 
+		if (m == NULL && allow_defer && defer(a, s) == 0)
+			return;
 		if (m == NULL && procmap_exe(a->pm, s->pid) == NULL) {
-			/* A process we have not seen yet: read it from /proc once. */
+			/* A process the side band never showed: read it from /proc once. */
 			if (procmap_scan_pid(a->pm, "/proc", s->pid) == -1) {
 				procmap_exec(a->pm, s->pid);
 				procmap_exit(a->pm, s->pid);
@@ -180,8 +208,41 @@ attrib_sample(void *ctx, const struct hv_sample *s)
 	}
 	if (a->separate & XPS_SEP_CPU)
 		k.cpu = s->cpu;
-	if (xps_profile_add(p, &k, 1) == -1)
+	if (xps_profile_add(p, &k, 1) == -1) {
 		a->unattributed++;
+		log_debug("attrib: %s", xps_errmsg());
+	}
+}
+
+void
+attrib_sample(void *ctx, const struct hv_sample *s)
+{
+	attribute(ctx, s, 1);
+}
+
+void
+attrib_end_pass(struct attrib *a)
+{
+	uint32_t i, kept = 0;
+
+	for (i = 0; i < a->npending; i++) {
+		struct attrib_pending *q = &a->pending[i];
+
+		if (procmap_lookup(a->pm, q->s.pid, q->s.pc) != NULL || q->pass < a->pass)
+			attribute(a, &q->s, 0);		/* found, or out of chances */
+		else
+			a->pending[kept++] = *q;
+	}
+	a->npending = kept;
+	a->pass++;
+}
+
+void
+attrib_flush_pending(struct attrib *a)
+{
+	for (uint32_t i = 0; i < a->npending; i++)
+		attribute(a, &a->pending[i].s, 0);
+	a->npending = 0;
 }
 
 void

@@ -51,6 +51,132 @@ read_notes(struct kernel *k, const char *path)
 	}
 }
 
+static int
+sym_cmp(const void *a, const void *b)
+{
+	const struct kernel_sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Read the whole kallsyms text and index its lines by address. */
+static void
+read_kallsyms(struct kernel *k, const char *path)
+{
+	size_t cap = 1 << 20, len = 0, nsyms = 0, symcap = 0;
+	char *buf = NULL, *line, *end;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return;
+	for (;;) {
+		if (buf == NULL || len + 65536 > cap) {
+			cap = buf ? cap * 2 : cap;
+			if ((buf = realloc(buf, cap)) == NULL)
+				abort();
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len > (512u << 20))		/* bound: kallsyms is a few MiB */
+			break;
+	}
+	close(fd);
+	if (buf == NULL)
+		return;
+	buf[len] = '\0';
+	for (line = buf; line < buf + len; line = end + 1) {
+		char *p;
+		unsigned long long a;
+
+		end = memchr(line, '\n', (size_t)(buf + len - line));
+		if (end == NULL)
+			end = buf + len;
+		a = strtoull(line, &p, 16);
+		if (p == line || p + 3 > end)
+			continue;
+		/* Text symbols only: t/T (and weak w/W) can hold a pc. */
+		if (strchr("tTwW", p[1]) == NULL)
+			continue;
+		if (k->text == 0 && end - p >= 8 && strncmp(p + 3, "_text", 5) == 0 &&
+		    (p + 8 == end || p[8] == ' ' || p[8] == '\t'))
+			k->text = a;
+		if (nsyms == symcap) {
+			symcap = symcap ? symcap * 2 : 65536;
+			k->syms = realloc(k->syms, symcap * sizeof(*k->syms));
+			if (k->syms == NULL)
+				abort();
+		}
+		k->syms[nsyms].addr = a;
+		k->syms[nsyms].off = (uint32_t)(line - buf);
+		k->syms[nsyms].len = (uint32_t)(end - line);
+		nsyms++;
+	}
+	k->syms_buf = buf;
+	k->nsyms = nsyms;
+	qsort(k->syms, k->nsyms, sizeof(*k->syms), sym_cmp);
+}
+
+int
+kernel_write_syms(const struct kernel *k, uint64_t *addrs, size_t n, const char *path)
+{
+	char tmp[4200];
+	size_t i, s = 0, next = 0;	/* next: first symbol not yet written */
+	FILE *f;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	qsort(addrs, n, sizeof(*addrs), u64_cmp);
+	if (k->text)
+		fprintf(f, "%016llx T _text\n", (unsigned long long)k->text);
+	/* addrs and syms are both sorted: one merge walk.  Each hit symbol is
+	 * written with its successor, which bounds its extent. */
+	for (i = 0; i < n && k->nsyms; i++) {
+		size_t j, hi;
+
+		while (s + 1 < k->nsyms && k->syms[s + 1].addr <= addrs[i])
+			s++;
+		if (k->syms[s].addr > addrs[i])
+			continue;	/* below the first symbol */
+		hi = s + 1 < k->nsyms ? s + 1 : s;
+		j = (next > s) ? next : s;
+		for (; j <= hi; j++)
+			fprintf(f, "%.*s\n", (int)k->syms[j].len, k->syms_buf + k->syms[j].off);
+		if (hi + 1 > next)
+			next = hi + 1;
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(f);
+	if (rename(tmp, path) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 int
 kernel_load(struct kernel *k, const char *kallsyms, const char *modules, const char *notes)
 {
@@ -59,19 +185,7 @@ kernel_load(struct kernel *k, const char *kallsyms, const char *modules, const c
 	size_t cap = 0;
 
 	memset(k, 0, sizeof(*k));
-	if ((f = fopen(kallsyms, "re")) != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL) {
-			unsigned long long a;
-			char type, name[256];
-
-			if (sscanf(line, "%llx %c %255s", &a, &type, name) == 3 &&
-			    strcmp(name, "_text") == 0) {
-				k->text = a;
-				break;
-			}
-		}
-		fclose(f);
-	}
+	read_kallsyms(k, kallsyms);
 	if ((f = fopen(modules, "re")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL) {
 			char name[64];
@@ -103,6 +217,11 @@ kernel_free(struct kernel *k)
 {
 	free(k->mods);
 	k->mods = NULL;
+	free(k->syms);
+	free(k->syms_buf);
+	k->syms = NULL;
+	k->syms_buf = NULL;
+	k->nsyms = 0;
 	k->nmods = 0;
 }
 
@@ -122,46 +241,4 @@ kernel_module_at(const struct kernel *k, uint64_t pc)
 			return &k->mods[mid];
 	}
 	return NULL;
-}
-
-int
-kernel_copy_file(const char *src, const char *dst)
-{
-	char tmp[4200], buf[65536];
-	int in, out, saved;
-	ssize_t n;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", dst, (int)getpid()) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out == -1) {
-		saved = errno;
-		close(in);
-		errno = saved;
-		return -1;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
-	saved = errno;
-	close(in);
-	if (n < 0 || fsync(out) == -1) {
-		close(out);
-		unlink(tmp);
-		errno = saved ? saved : EIO;
-		return -1;
-	}
-	if (close(out) == -1 || rename(tmp, dst) == -1) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,38 +30,148 @@ drop_profiles(struct store *st)
 	st->gen++;
 }
 
-/* Files that belong to a fresh session: the kallsyms copy and the meta. */
+/* A fresh session: the directory and an empty meta. */
 static int
 begin(struct store *st, char *err, size_t errlen)
 {
-	char path[STORE_PATH_MAX + 32];
-
 	if (mkdir(st->curdir, 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", st->curdir, strerror(errno));
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/kallsyms", st->curdir);
-	if (kernel_copy_file("/proc/kallsyms", path) == -1 && errno != ENOENT) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	st->dirty = 1;
 	return store_flush(st, err, errlen);
 }
 
+/* Same events, backend, separation and boot: samples can be added up. */
+static int
+compatible(const struct xps_meta *a, const struct xps_meta *b, char *why, size_t len)
+{
+	if (strcmp(a->backend, b->backend) != 0)
+		snprintf(why, len, "backend %s, now %s", a->backend, b->backend);
+	else if (a->separate != b->separate)
+		snprintf(why, len, "another --separate setting");
+	else if (a->kernel_text != b->kernel_text)
+		snprintf(why, len, "another boot of the kernel (its addresses moved)");
+	else if (a->nevents != b->nevents)
+		snprintf(why, len, "%u event(s), now %u", a->nevents, b->nevents);
+	else {
+		for (uint32_t i = 0; i < a->nevents; i++) {
+			const struct xps_event_desc *x = &a->events[i], *y = &b->events[i];
+
+			if (strcmp(x->name, y->name) != 0 || x->count != y->count ||
+			    x->unit_mask != y->unit_mask || x->kernel != y->kernel || x->user != y->user) {
+				snprintf(why, len, "event %s:%llu, now %s:%llu", x->name,
+				    (unsigned long long)x->count, y->name, (unsigned long long)y->count);
+				return 0;
+			}
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Continue the session left in curdir by an earlier daemon, if any. */
+static int
+adopt(struct store *st, char *err, size_t errlen)
+{
+	struct xps_session *old;
+	char path[STORE_PATH_MAX + 32], why[256];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/meta", st->curdir);
+	if (stat(path, &sb) == -1)
+		return 0;
+	if ((old = xps_session_open(st->curdir)) == NULL) {
+		snprintf(err, errlen, "the current session in %s is unreadable (%s); "
+		    "move it away or run xenprof-ctl --reset", st->curdir, xps_errmsg());
+		return -1;
+	}
+	if (old->nprofiles == 0) {
+		xps_session_close(old);
+		return 0;
+	}
+	if (!compatible(&old->meta, &st->meta, why, sizeof(why))) {
+		snprintf(err, errlen, "the current session in %s was taken with %s; "
+		    "keep it with --save=NAME or discard it with --reset first", st->sessdir, why);
+		xps_session_close(old);
+		return -1;
+	}
+	if (old->nbad) {
+		snprintf(err, errlen, "the current session in %s has an unreadable file (%s); "
+		    "keep it with --save=NAME or discard it with --reset first", st->sessdir, old->bad[0]);
+		xps_session_close(old);
+		return -1;
+	}
+	/* Take the profiles over: the session object gives up ownership. */
+	for (uint32_t i = 0; i < old->nprofiles && st->nprof < XPS_MAX_DOMAINS; i++) {
+		st->prof[st->nprof++] = old->profiles[i];
+		old->profiles[i] = NULL;
+	}
+	old->nprofiles = 0;
+	st->meta.start_time = old->meta.start_time;
+	xps_session_close(old);
+	return 0;
+}
+
 int
 store_init(struct store *st, const char *sessdir, const struct xps_meta *meta,
-    char *err, size_t errlen)
+    const struct kernel *kern, char *err, size_t errlen)
 {
 	memset(st, 0, sizeof(*st));
 	st->gen = 1;
 	st->meta = *meta;
+	st->kern = kern;
 	if (snprintf(st->sessdir, sizeof(st->sessdir), "%s", sessdir) >= (int)sizeof(st->sessdir) ||
 	    xps_session_path(st->curdir, sizeof(st->curdir), sessdir, NULL) == -1) {
 		snprintf(err, errlen, "%s: session directory path too long", sessdir);
 		return -1;
 	}
+	if (mkdir(st->curdir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", st->curdir, strerror(errno));
+		return -1;
+	}
+	if (adopt(st, err, errlen) == -1)
+		return -1;
 	return begin(st, err, errlen);
+}
+
+/* The kallsyms lines of the kernel addresses in the profiles. */
+static int
+write_kallsyms(struct store *st, char *err, size_t errlen)
+{
+	char path[STORE_PATH_MAX + 32];
+	uint64_t *addrs = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
+	if (st->kern == NULL || st->kern->nsyms == 0)
+		return 0;
+	for (uint32_t i = 0; i < st->nprof; i++) {
+		size_t nrec;
+		const struct xps_record *rec = xps_profile_records(st->prof[i], &nrec);
+
+		for (size_t j = 0; j < nrec; j++) {
+			const struct xps_image *img = xps_profile_image_at(st->prof[i], rec[j].key.image);
+
+			if (img == NULL || (img->kind != XPS_IMG_KERNEL && img->kind != XPS_IMG_KMOD))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 4096;
+				addrs = realloc(addrs, cap * sizeof(*addrs));
+				if (addrs == NULL) {
+					snprintf(err, errlen, "flush: out of memory");
+					return -1;
+				}
+			}
+			addrs[n++] = rec[j].key.offset;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/kallsyms", st->curdir);
+	r = kernel_write_syms(st->kern, addrs, n, path);
+	if (r == -1)
+		snprintf(err, errlen, "flush: %s: %s", path, strerror(errno));
+	free(addrs);
+	return r;
 }
 
 void
@@ -99,6 +210,8 @@ store_flush(struct store *st, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (write_kallsyms(st, err, errlen) == -1)
+		return -1;
 	snprintf(path, sizeof(path), "%s/meta", st->curdir);
 	if (xps_meta_write(&st->meta, path) == -1) {
 		snprintf(err, errlen, "flush: %s", xps_errmsg());

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "daemon/kernel.h"
 #include "libsamples/samples.h"
 
 #define STORE_PATH_MAX	4096
@@ -18,6 +19,7 @@ struct store {
 	char		sessdir[STORE_PATH_MAX];
 	char		curdir[STORE_PATH_MAX];
 	struct xps_meta	meta;
+	const struct kernel *kern;	/* for the session's kallsyms file */
 	uint32_t	nprof;
 	struct xps_profile *prof[XPS_MAX_DOMAINS];
 	/* Bumped whenever the profiles are replaced (reset, save): image
@@ -28,9 +30,14 @@ struct store {
 	int		dirty;
 };
 
-/* Make sure SESSDIR/current exists (mode 0700) and start an empty session. */
+/*
+ * Make sure SESSDIR/current exists (mode 0700).  A session already there
+ * (a daemon was restarted, or killed) is continued when it was taken with the
+ * same backend, events, separation and boot; otherwise -1 with ERR saying to
+ * save or reset it first.  KERN must outlive the store.
+ */
 int store_init(struct store *st, const char *sessdir, const struct xps_meta *meta,
-    char *err, size_t errlen);
+    const struct kernel *kern, char *err, size_t errlen);
 void store_fini(struct store *st);
 
 /* The profile of DOMID (created with NAME if new), or NULL if too many domains. */

@@ -115,6 +115,7 @@ drain(void)
 		return;
 	if (hv_drain(d.src, &d.sink) > 0)
 		d.store.dirty = 1;
+	attrib_end_pass(&d.attrib);
 	procmap_end_pass(d.pm);
 }
 
@@ -172,6 +173,8 @@ do_stop(char *reply, size_t len)
 	if (hv_stop(d.src, err, sizeof(err)) == -1)
 		log_warnx("stop: %s", err);
 	drain();	/* what the rings still hold */
+	drain();	/* and the side band that explains the last of it */
+	attrib_flush_pending(&d.attrib);
 	d.state = ST_STOPPED;
 	d.store.meta.stop_time = real_ns();
 	if (flush(reply, len) == -1)
@@ -251,6 +254,7 @@ handle(void *ctx, uint16_t type, const char *payload, uint32_t len, char *reply,
 		return do_stop(reply, rlen);
 	case XP_REQ_DUMP:
 		drain();
+		attrib_flush_pending(&d.attrib);
 		if (flush(reply, rlen) == -1)
 			return XP_REP_ERROR;
 		snprintf(reply, rlen, "dumped %llu samples, %llu lost",
@@ -268,6 +272,7 @@ handle(void *ctx, uint16_t type, const char *payload, uint32_t len, char *reply,
 			return XP_REP_ERROR;
 		}
 		drain();
+		attrib_flush_pending(&d.attrib);
 		if (store_save(&d.store, name, reply, rlen) == -1)
 			return XP_REP_ERROR;
 		log_info("session saved as %s", name);
@@ -275,6 +280,7 @@ handle(void *ctx, uint16_t type, const char *payload, uint32_t len, char *reply,
 		return XP_REP_OK;
 	case XP_REQ_RESET:
 		drain();
+		attrib_flush_pending(&d.attrib);
 		if (store_reset(&d.store, reply, rlen) == -1)
 			return XP_REP_ERROR;
 		log_info("session reset");
@@ -449,6 +455,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "xenprofd: must run as root (uid 0)\n");
 		return 1;
 	}
+	umask(077);
 	log_init(1, NULL);
 	lockfd = lock_session(d.sessdir);
 	if (!foreground) {
@@ -474,7 +481,7 @@ main(int argc, char **argv)
 	{
 		struct xps_meta m = d.store.meta;
 
-		if (store_init(&d.store, d.sessdir, &m, err, sizeof(err)) == -1)
+		if (store_init(&d.store, d.sessdir, &m, &d.kern, err, sizeof(err)) == -1)
 			startup_fail("%s", err);
 	}
 	attrib_init(&d.attrib, &d.store, d.pm, &d.kern);

@@ -358,8 +358,8 @@ report_open(struct report *r, const struct report_opts *opts, char *err, size_t 
 		r->sess[r->nsess].s = s;
 		r->nsess++;
 		for (uint32_t b = 0; b < s->nbad; b++)
-			report_warn("%s: %s; its samples are not in this report",
-				    path, s->bad[b] ? s->bad[b] : "unreadable profile");
+			report_warn("%s; its samples are not in this report",
+				    s->bad[b] ? s->bad[b] : "unreadable profile");
 		r->separate |= s->meta.separate;
 		for (uint32_t e = 0; e < s->meta.nevents && e < XPS_MAX_EVENTS; e++)
 			event_global(r, &s->meta.events[e], NULL);

@@ -8,6 +8,14 @@
  * dwfl_module_getelf) to a link-time virtual address.  File offsets (user
  * space images, PIE or not) become link-time addresses through the PT_LOAD
  * program headers: vaddr = p_vaddr + (off - p_offset).
+ *
+ * Lookups: libdwfl 0.188's dwfl_module_addrinfo scans the whole symbol table
+ * per call, too slow for a million distinct addresses.  So the symbols are
+ * read once through libdwfl (dwfl_module_getsym_info, which applies the
+ * same address adjustments addrinfo does) into a sorted array, and each
+ * lookup is a binary search that also returns the range of addresses with
+ * the same answer (a symbol's extent, or the gap between two symbols), so
+ * a caller walking sorted addresses looks up once per symbol or gap.
  */
 #include <sys/types.h>
 #include <errno.h>
@@ -25,7 +33,18 @@ struct sym_load {
 	uint64_t	off, filesz, vaddr;
 };
 
+/* One symbol of the lookup table; name owned by libdwfl. */
+struct sym_ent {
+	uint64_t	addr;		/* link-time address (bias removed) */
+	uint64_t	size;		/* 0: sizeless, extends to the next symbol */
+	const char     *name;
+	int		rank;		/* preference among symbols at one address */
+};
+
 struct sym_image {
+	struct sym_ent *syms;		/* sorted by addr, one entry per address */
+	size_t		nsyms;
+	int		syms_loaded;
 	Dwfl	       *dwfl;
 	Dwfl_Module    *mod;
 	GElf_Addr	bias;
@@ -129,6 +148,7 @@ sym_close(struct sym_image *im)
 		return;
 	if (im->dwfl != NULL)
 		dwfl_end(im->dwfl);
+	free(im->syms);
 	free(im->load);
 	free(im);
 }
@@ -170,50 +190,168 @@ sym_symbol_addr(struct sym_image *im, const char *name, uint64_t *addr)
 	return -1;
 }
 
-int
-sym_offset_to_vaddr(struct sym_image *im, uint64_t off, uint64_t *vaddr)
+/* The PT_LOAD segment holding file offset OFF, or NULL. */
+static const struct sym_load *
+sym_segment(struct sym_image *im, uint64_t off)
 {
 	for (size_t i = 0; i < im->nload; i++) {
 		const struct sym_load *l = &im->load[i];
-		if (off >= l->off && off - l->off < l->filesz) {
-			*vaddr = l->vaddr + (off - l->off);
-			return 0;
+		if (off >= l->off && off - l->off < l->filesz)
+			return l;
+	}
+	return NULL;
+}
+
+int
+sym_offset_to_vaddr(struct sym_image *im, uint64_t off, uint64_t *vaddr)
+{
+	const struct sym_load *l = sym_segment(im, off);
+
+	if (l == NULL)
+		return -1;
+	*vaddr = l->vaddr + (off - l->off);
+	return 0;
+}
+
+static int
+sym_ent_cmp(const void *x, const void *y)
+{
+	const struct sym_ent *a = x, *b = y;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	/* Best first: higher rank, then larger size, then name for stability. */
+	if (a->rank != b->rank)
+		return a->rank > b->rank ? -1 : 1;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* Read the symbol table once: code-like symbols, sorted, one per address. */
+static void
+sym_load_table(struct sym_image *im)
+{
+	int n = dwfl_module_getsymtab(im->mod);
+	size_t k = 0;
+
+	im->syms_loaded = 1;
+	if (n <= 1)
+		return;
+	im->syms = xcalloc((size_t)n, sizeof(*im->syms));
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name = dwfl_module_getsym_info(im->mod, i, &sym, &addr, &shndx,
+							   NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
+
+		if (name == NULL || *name == '\0' || sym.st_shndx == SHN_UNDEF ||
+		    sym.st_shndx == SHN_ABS)
+			continue;
+		if (type != STT_FUNC && type != STT_NOTYPE && type != STT_GNU_IFUNC &&
+		    type != STT_OBJECT)
+			continue;
+		if (addr < im->bias)
+			continue;
+		im->syms[k].addr = addr - im->bias;
+		im->syms[k].size = sym.st_size;
+		im->syms[k].name = name;
+		im->syms[k].rank = (type == STT_FUNC || type == STT_GNU_IFUNC) * 4 +
+		    (bind == STB_GLOBAL) * 2 + (bind == STB_WEAK);
+		k++;
+	}
+	qsort(im->syms, k, sizeof(*im->syms), sym_ent_cmp);
+	/* Keep the best symbol per address. */
+	size_t w = 0;
+	for (size_t i = 0; i < k; i++)
+		if (w == 0 || im->syms[w - 1].addr != im->syms[i].addr)
+			im->syms[w++] = im->syms[i];
+	im->nsyms = w;
+}
+
+/*
+ * Symbol covering link-time address A; [*LO, *HI) receives the range of
+ * addresses with the same answer (never empty: contains A).
+ */
+static const char *
+sym_find(struct sym_image *im, uint64_t a, uint64_t *lo, uint64_t *hi)
+{
+	size_t l = 0, h;
+
+	if (!im->syms_loaded)
+		sym_load_table(im);
+	h = im->nsyms;
+	while (l < h) {
+		size_t mid = l + (h - l) / 2;
+		if (im->syms[mid].addr <= a)
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	/* syms[l - 1] is the last symbol at or below A; syms[l] the next one. */
+	uint64_t next = l < im->nsyms ? im->syms[l].addr : UINT64_MAX;
+	if (l == 0) {
+		*lo = 0;
+		*hi = next;
+		return NULL;
+	}
+	const struct sym_ent *s = &im->syms[l - 1];
+	uint64_t end = s->size ? s->addr + s->size : next;
+	if (end < s->addr || end > next)
+		end = next;		/* overlaps the next symbol: stop there */
+	if (a < end) {
+		*lo = s->addr;
+		*hi = end;
+		return s->name;
+	}
+	/* Past S: a sized symbol starting a little earlier may still cover A. */
+	for (size_t back = 2; back <= 8 && back <= l; back++) {
+		const struct sym_ent *t = &im->syms[l - back];
+		if (t->size && a - t->addr < t->size) {
+			*lo = a;
+			*hi = a + 1;
+			return t->name;
 		}
 	}
-	return -1;
+	*lo = end;
+	*hi = next;
+	return NULL;
 }
 
 const char *
 sym_lookup(struct sym_image *im, enum sym_addr_kind kind, uint64_t v,
 	   uint64_t slide, uint64_t *lo, uint64_t *hi)
 {
-	uint64_t vaddr;
-	GElf_Off off = 0;
-	GElf_Sym sym;
+	uint64_t a, alo, ahi, vlo, vhi;
 	const char *name;
 
 	*lo = v;
 	*hi = v + 1;
 	if (kind == SYM_BY_OFFSET) {
-		if (sym_offset_to_vaddr(im, v, &vaddr) != 0)
+		const struct sym_load *seg = sym_segment(im, v);
+		if (seg == NULL)
 			return NULL;
+		a = seg->vaddr + (v - seg->off);
+		name = sym_find(im, a, &alo, &ahi);
+		/* Back to file offsets, inside this segment only. */
+		vlo = alo > seg->vaddr ? seg->off + (alo - seg->vaddr) : seg->off;
+		vhi = ahi - seg->vaddr < seg->filesz ? seg->off + (ahi - seg->vaddr) :
+		    seg->off + seg->filesz;
+		if (ahi < seg->vaddr)
+			vhi = v + 1;
 	} else {
-		vaddr = v - slide;
+		a = v - slide;
+		name = sym_find(im, a, &alo, &ahi);
+		vlo = alo + slide;
+		vhi = ahi + slide;
+		if (vhi < vlo)		/* wrapped */
+			vhi = UINT64_MAX;
 	}
-	name = dwfl_module_addrinfo(im->mod, vaddr + im->bias, &off, &sym,
-				    NULL, NULL, NULL);
-	if (name == NULL)
-		return NULL;
-	if (sym.st_size > 0) {
-		/* libdwfl falls back to a preceding symbol; outside its size is unknown. */
-		if (off >= sym.st_size)
-			return NULL;
-		if (v >= off) {
-			*lo = v - off;
-			*hi = *lo + sym.st_size;
-			if (*hi < *lo)
-				*hi = UINT64_MAX;
-		}
+	if (vlo <= v && v < vhi) {
+		*lo = vlo;
+		*hi = vhi;
 	}
 	return name;
 }

@@ -217,6 +217,7 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 	return 0;
 }
 
+#ifndef REPORT_NO_MAIN
 static void
 usage(FILE *f)
 {
@@ -243,7 +244,6 @@ usage(FILE *f)
 	      "Exit status: 0 ok, 1 error, 2 usage error.  See xenprof-report(1).\n", f);
 }
 
-#ifndef REPORT_NO_MAIN
 int
 main(int argc, char **argv)
 {

@@ -41,6 +41,7 @@ struct perf_cpu {
 struct perf_source {
 	uint32_t	nevents;
 	struct hv_event	events[HV_MAX_EVENTS];
+	bool		is_clock[HV_MAX_EVENTS];	/* count in ns, not in events */
 	uint32_t	ncpus;
 	struct perf_cpu *cpus;			/* ncpus, owned */
 	size_t		page_size;
@@ -273,7 +274,12 @@ perf_open_cpu(struct perf_source *ps, struct perf_cpu *pc,
 	return 0;
 }
 
-/* Bytes a sample takes in the ring, and samples per second per cpu at most. */
+/*
+ * A quarter of the time a busy cpu takes to fill its ring: bytes per sample
+ * (header, identifier, ip, tid, time, cpu, and the chain) times the highest
+ * sample rate (clocks: 1e9 ns/s over the period; PMU events: a busy 4 GHz
+ * core counting one event per cycle), clamped to 10..200 ms.
+ */
 static int
 perf_interval(const struct perf_source *ps, uint16_t depth)
 {
@@ -282,11 +288,7 @@ perf_interval(const struct perf_source *ps, uint16_t depth)
 
 	bytes = 48 + (depth > 0 ? 8 + 8.0 * (depth + 2) : 0);
 	for (e = 0; e < ps->nevents; e++)
-		/* clocks: 1e9 ns per s; PMU events: assume a busy 4 GHz core */
-		rate += (ps->events[e].kernel || ps->events[e].user ?
-		    (ps->cpu_type[0] == 't' ? 1e9 : 4e9) : 0) / (double)ps->events[e].count;
-	if (rate <= 0)
-		return PERF_MAX_INTERVAL_MS;
+		rate += (ps->is_clock[e] ? 1e9 : 4e9) / (double)ps->events[e].count;
 	ms = (double)ps->data_size / (rate * bytes) * 1000.0 / 4;
 	if (ms < PERF_MIN_INTERVAL_MS)
 		return PERF_MIN_INTERVAL_MS;
@@ -354,9 +356,11 @@ perf_open(const struct hv_config *cfg, char *err, size_t errlen)
 	free(cpus);
 
 	ps->all_software = true;
-	for (e = 0; e < ps->nevents; e++)
+	for (e = 0; e < ps->nevents; e++) {
+		ps->is_clock[e] = types[e] == PERF_TYPE_SOFTWARE;
 		if (defs[e]->needs_pmu)
 			ps->all_software = false;
+	}
 	if (ps->all_software)
 		snprintf(ps->cpu_type, sizeof(ps->cpu_type), "timer");
 	else if (perf_read_file("/sys/bus/event_source/devices/cpu/caps/pmu_name",

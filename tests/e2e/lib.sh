@@ -64,3 +64,13 @@ finish() {
 	echo "$((checks - fails)) passed, $fails failed"
 	[ "$fails" -eq 0 ]
 }
+
+# gone PID: the process has exited (or is a zombie waiting to be reaped), within 3 s.
+gone() {
+	for _ in $(seq 30); do
+		[ -e "/proc/$1" ] || return 0
+		grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

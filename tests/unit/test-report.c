@@ -1,0 +1,721 @@
+/*
+ * CUnit tests of report/: profile specs, the kallsyms parser, symbolization
+ * of fixture ELF files built at test time (PIE, shared library, non-PIE),
+ * and end to end: a session written with the libsamples API, reported by
+ * the real report/xenprof-report binary in JSON.
+ *
+ * Fixtures: tests/data/report/fixture.c, compiled into a temporary
+ * directory by fixture_build(); function offsets come from the ELF symbol
+ * table and program headers (libelf), not from the code under test.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+/* The option parser lives next to main(): take it without main. */
+#define REPORT_NO_MAIN
+#include "report/xenprof-report.c"
+
+#ifndef REPORT_TESTDATA
+#define REPORT_TESTDATA "data/report"
+#endif
+#ifndef REPORT_BIN
+#define REPORT_BIN "../report/xenprof-report"
+#endif
+
+static char tmpdir[256];
+static int have_fixtures;
+
+/* ===================================================================== */
+/* Fixtures                                                               */
+
+struct fx_fn {
+	const char     *name;
+	uint64_t	vaddr, size, off;	/* link-time address, size, file offset */
+};
+
+static const char *const fx_names[] = { "fx_alpha", "fx_beta", "fx_gamma" };
+
+static int
+run(const char *cmd)
+{
+	int st = system(cmd);
+	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+static int
+fixture_build(void)
+{
+	char cmd[2048];
+	const char *src = REPORT_TESTDATA "/fixture.c";
+	const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && %s -O1 -fPIE -pie -Wl,--build-id -o fx-pie %s && "
+		 "%s -O1 -fPIC -shared -Wl,--build-id -o libfx.so %s && "
+		 "%s -O1 -fno-pie -no-pie -Wl,--build-id -o fx-exec %s && "
+		 "%s -O1 -fno-pie -no-pie -Wl,--build-id -DFX_OTHER=1 -o fx-exec2 %s",
+		 tmpdir, cc, src, cc, src, cc, src, cc, src);
+	return run(cmd);
+}
+
+/* Find NAME's address and size in FILE's .symtab; file offset from PT_LOAD. */
+static int
+fixture_fn(const char *file, const char *name, struct fx_fn *out)
+{
+	int fd = open(file, O_RDONLY), ok = -1;
+	Elf *e;
+	Elf_Scn *scn = NULL;
+
+	if (fd < 0)
+		return -1;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	while (e && (scn = elf_nextscn(e, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_SYMTAB)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+			gelf_getsym(d, (int)i, &s);
+			if (strcmp(elf_strptr(e, sh.sh_link, s.st_name), name) == 0) {
+				out->name = name;
+				out->vaddr = s.st_value;
+				out->size = s.st_size;
+				ok = 0;
+			}
+		}
+	}
+	if (ok == 0) {
+		size_t n;
+		ok = -1;
+		elf_getphdrnum(e, &n);
+		for (size_t i = 0; i < n; i++) {
+			GElf_Phdr ph;
+			gelf_getphdr(e, (int)i, &ph);
+			if (ph.p_type == PT_LOAD && out->vaddr >= ph.p_vaddr &&
+			    out->vaddr < ph.p_vaddr + ph.p_filesz) {
+				out->off = out->vaddr - ph.p_vaddr + ph.p_offset;
+				ok = 0;
+			}
+		}
+	}
+	elf_end(e);
+	close(fd);
+	return ok;
+}
+
+static char *
+tpath(const char *name)
+{
+	static char buf[8][512];
+	static int k;
+	k = (k + 1) % 8;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", tmpdir, name);
+	return buf[k];
+}
+
+/* ===================================================================== */
+/* Specs and options                                                      */
+
+static void
+test_spec_table(void)
+{
+	static const struct {
+		const char     *word;
+		int		ok;
+	} t[] = {
+		{ "session:a,b", 1 }, { "session:current", 1 }, { "session:.hidden", 0 },
+		{ "session:", 0 }, { "session:a,,b", 0 }, { "image:/usr/bin/*", 1 },
+		{ "image:libc.so.6,vmlinux", 1 }, { "event:cpu-clock", 1 },
+		{ "domain:0,web01", 1 }, { "tid:12,13", 1 }, { "tid:x", 0 },
+		{ "tgid:-1", 0 }, { "cpu:4294967295", 0 }, { "cpu:3", 1 },
+		{ "bogus:1", 0 }, { "fx-pie", 1 }, { "/opt/a:b/c", 1 }, { ":x", 0 },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct spec *s = spec_new();
+		int rc = spec_add(s, t[i].word, err, sizeof(err));
+		if ((rc == 0) != t[i].ok)
+			fprintf(stderr, "spec '%s': rc %d (%s)\n", t[i].word, rc, rc ? err : "");
+		CU_ASSERT_EQUAL(rc == 0, t[i].ok);
+		spec_free(s);
+	}
+}
+
+static void
+test_spec_match(void)
+{
+	struct spec *s = spec_new();
+	char err[256];
+
+	CU_ASSERT_EQUAL(spec_add(s, "image:/usr/bin/*,libc.so.6", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_add(s, "domain:1,Domain-0", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_add(s, "cpu:2", err, sizeof(err)), 0);
+	CU_ASSERT(spec_image_match(s, "/usr/bin/bash", NULL));
+	CU_ASSERT(spec_image_match(s, "/lib/x86_64-linux-gnu/libc.so.6", NULL));
+	CU_ASSERT(!spec_image_match(s, "/lib/libm.so.6", NULL));
+	CU_ASSERT(spec_domain_match(s, 1, "web01"));
+	CU_ASSERT(spec_domain_match(s, 0, "Domain-0"));
+	CU_ASSERT(!spec_domain_match(s, 2, "db"));
+	CU_ASSERT(spec_num_match(&s->cpus, 2));
+	CU_ASSERT(!spec_num_match(&s->cpus, 3));
+	CU_ASSERT(spec_num_match(&s->tids, 77));	/* empty list: everything */
+	CU_ASSERT(spec_event_match(s, "anything"));
+	spec_free(s);
+	s = spec_new();
+	CU_ASSERT_EQUAL(spec_add(s, "image:*libfx*", err, sizeof(err)), 0);
+	CU_ASSERT(spec_image_match(s, "/tmp/x/libfx.so", NULL));
+	spec_free(s);
+}
+
+static int
+parse(const char *line, struct report_opts *o, char *err)
+{
+	char buf[512], *argv[32];
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argv[argc++] = "xenprof-report";
+	for (char *t = strtok(buf, " "); t && argc < 31; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	return report_parse_args(argc, argv, o, err, 512);
+}
+
+static void
+test_options(void)
+{
+	struct report_opts o;
+	char err[512];
+
+	CU_ASSERT_EQUAL(parse("-l -t 2.5 --format=json -p /a,/b:/c -m tid,cpu session:x", &o, err), 0);
+	CU_ASSERT(o.symbols);
+	CU_ASSERT_DOUBLE_EQUAL(o.threshold, 2.5, 1e-9);
+	CU_ASSERT_EQUAL(o.format, OUT_JSON);
+	CU_ASSERT_STRING_EQUAL(o.image_path[2], "/c");
+	CU_ASSERT_PTR_NULL(o.image_path[3]);
+	CU_ASSERT_EQUAL(o.merge, MERGE_TID | MERGE_CPU);
+	CU_ASSERT_EQUAL(o.spec->sessions.n, 1);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("-t 101", &o, err), 2);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("-t abc", &o, err), 2);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("--format=xml", &o, err), 2);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("--bogus", &o, err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--bogus"));
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("-t", &o, err), 2);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("nosuchtag:3", &o, err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "known:"));
+	report_opts_free(&o);
+}
+
+/* ===================================================================== */
+/* kallsyms                                                               */
+
+static const char ksyms_text[] =
+	"ffffffff81000000 T _text\n"
+	"ffffffff81000000 T _stext\n"
+	"ffffffff81001000 T do_one\n"
+	"ffffffff81001100 t do_two\n"
+	"0000000000000000 A fixed_percpu_data\n"
+	"ffffffff81002000 T _etext\n"
+	"ffffffffc0001000 t ext4_a\t[ext4]\n"
+	"ffffffffc0001200 T ext4_b\t[ext4]\n"
+	"ffffffffc0100000 t xfs_a\t[xfs]\n"
+	"garbage line\n"
+	"ffffffff81001080 T do_one_half";	/* no final newline, out of order */
+
+static void
+test_kallsyms(void)
+{
+	struct kallsyms *k = ksyms_parse(ksyms_text, strlen(ksyms_text));
+	uint64_t lo, hi;
+	const char *n;
+
+	CU_ASSERT_FATAL(k != NULL);
+	CU_ASSERT_EQUAL(k->nsyms, 9);
+	CU_ASSERT(!k->all_zero);
+	n = ksyms_lookup(k, 0, 0xffffffff81001010, &lo, &hi);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_STRING_EQUAL(n, "do_one");
+	CU_ASSERT_EQUAL(lo, 0xffffffff81001000);
+	CU_ASSERT_EQUAL(hi, 0xffffffff81001080);
+	CU_ASSERT_STRING_EQUAL(ksyms_lookup(k, 0, 0xffffffff81001090, NULL, NULL), "do_one_half");
+	CU_ASSERT_STRING_EQUAL(ksyms_lookup(k, 0, 0xffffffff81000000, NULL, NULL), "_text");
+	CU_ASSERT_PTR_NULL(ksyms_lookup(k, 0, 0xffffffff80000000, NULL, NULL));
+	CU_ASSERT_EQUAL(ksyms_module(k, "ext4"), 1);
+	CU_ASSERT_EQUAL(ksyms_module(k, "nope"), -1);
+	CU_ASSERT_STRING_EQUAL(ksyms_lookup(k, 1, 0xffffffffc0001100, NULL, NULL), "ext4_a");
+	CU_ASSERT_STRING_EQUAL(ksyms_lookup(k, 1, 0xffffffffc0001300, NULL, NULL), "ext4_b");
+	/* Module lookups stay inside the module. */
+	CU_ASSERT_PTR_NULL(ksyms_lookup(k, 1, 0xffffffffc0100010, NULL, NULL));
+	CU_ASSERT_STRING_EQUAL(ksyms_lookup(k, 2, 0xffffffffc0100010, NULL, NULL), "xfs_a");
+	/* Last symbol of a module: bounded extent. */
+	CU_ASSERT_PTR_NULL(ksyms_lookup(k, 2, 0xffffffffc0900000, NULL, NULL));
+	ksyms_free(k);
+
+	k = ksyms_parse("0000000000000000 T a\n0000000000000000 T b\n", 42);
+	CU_ASSERT(k->all_zero);
+	CU_ASSERT_PTR_NULL(ksyms_lookup(k, 0, 0, NULL, NULL));
+	ksyms_free(k);
+	k = ksyms_parse("", 0);
+	CU_ASSERT_PTR_NULL(ksyms_lookup(k, 0, 5, NULL, NULL));
+	ksyms_free(k);
+}
+
+/* ===================================================================== */
+/* Symbolization                                                          */
+
+static void
+check_image(const char *file, int by_addr_too)
+{
+	char err[256];
+	struct sym_image *im;
+	uint64_t lo, hi;
+
+	if (!have_fixtures) {
+		CU_FAIL("fixtures were not built");
+		return;
+	}
+	im = sym_open(file, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(im);
+	for (size_t i = 0; i < 3; i++) {
+		struct fx_fn fn;
+		const char *n;
+
+		CU_ASSERT_EQUAL_FATAL(fixture_fn(file, fx_names[i], &fn), 0);
+		n = sym_lookup(im, SYM_BY_OFFSET, fn.off, 0, &lo, &hi);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+		CU_ASSERT_STRING_EQUAL(n, fx_names[i]);
+		n = sym_lookup(im, SYM_BY_OFFSET, fn.off + fn.size - 1, 0, &lo, &hi);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+		CU_ASSERT_STRING_EQUAL(n, fx_names[i]);
+		CU_ASSERT_EQUAL(lo, fn.off);
+		CU_ASSERT_EQUAL(hi, fn.off + fn.size);
+		/* The padding up to the next aligned function belongs to no symbol
+		 * (fx_gamma is followed by main, which is not aligned). */
+		if (i < 2)
+			CU_ASSERT_PTR_NULL(sym_lookup(im, SYM_BY_OFFSET, fn.off + fn.size + 8, 0, &lo, &hi));
+		if (by_addr_too) {
+			n = sym_lookup(im, SYM_BY_ADDRESS, fn.vaddr + 1, 0, &lo, &hi);
+			CU_ASSERT(n != NULL && strcmp(n, fx_names[i]) == 0);
+			/* With a slide (KASLR-like): runtime = link + slide. */
+			n = sym_lookup(im, SYM_BY_ADDRESS, fn.vaddr + 0x200000 + 2, 0x200000, &lo, &hi);
+			CU_ASSERT(n != NULL && strcmp(n, fx_names[i]) == 0);
+		}
+	}
+	/* Outside every PT_LOAD. */
+	CU_ASSERT_PTR_NULL(sym_lookup(im, SYM_BY_OFFSET, 0x7fffffff, 0, &lo, &hi));
+	const uint8_t *id;
+	CU_ASSERT(sym_build_id(im, &id) >= 16);
+	sym_close(im);
+}
+
+static void test_sym_pie(void) { check_image(tpath("fx-pie"), 0); }
+static void test_sym_shlib(void) { check_image(tpath("libfx.so"), 0); }
+static void test_sym_exec(void) { check_image(tpath("fx-exec"), 1); }
+
+static void
+test_sym_errors(void)
+{
+	char err[256];
+	FILE *f;
+
+	CU_ASSERT_PTR_NULL(sym_open(tpath("does-not-exist"), err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+	f = fopen(tpath("vmlinuz"), "w");
+	fwrite("\x1f\x8b\x08\x00\x00\x00", 1, 6, f);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(sym_open(tpath("vmlinuz"), err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "uncompressed image needed"));
+	f = fopen(tpath("notelf"), "w");
+	fputs("hello world, not an ELF file\n", f);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(sym_open(tpath("notelf"), err, sizeof(err)));
+	/* Truncated ELF: magic only. */
+	f = fopen(tpath("trunc"), "w");
+	fwrite("\x7f" "ELF\x02\x01\x01", 1, 7, f);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(sym_open(tpath("trunc"), err, sizeof(err)));
+}
+
+/* ===================================================================== */
+/* End to end                                                             */
+
+static uint32_t
+add_image(struct xps_profile *p, const char *path, int kind, const char *bid_from,
+	  int corrupt_bid)
+{
+	struct xps_image img = { .path = (char *)path, .kind = (uint8_t)kind };
+
+	if (bid_from != NULL) {
+		char err[256];
+		const uint8_t *id;
+		struct sym_image *im = sym_open(bid_from, err, sizeof(err));
+		int n = im ? sym_build_id(im, &id) : 0;
+		if (n > 0 && n <= XPS_BUILD_ID_MAX) {
+			memcpy(img.build_id, id, n);
+			img.build_id_len = (uint8_t)n;
+			if (corrupt_bid)
+				img.build_id[0] ^= 0xff;
+		}
+		sym_close(im);
+	}
+	return (uint32_t)xps_profile_image(p, &img);
+}
+
+static void
+add_rec(struct xps_profile *p, uint32_t image, uint64_t off, uint64_t count)
+{
+	struct xps_key k;
+
+	xps_key_init(&k);
+	k.image = image;
+	k.offset = off;
+	xps_profile_add(p, &k, count);
+}
+
+static char sessdir[512];
+
+/*
+ * The session, in samples (total 1000, lost 7 = 5 ring + 2 throttle):
+ *   dom0 fx-pie   fx_alpha 400 (two offsets 300 + 100), fx_beta 100, padding 10
+ *   dom0 libfx.so fx_gamma 200
+ *   dom0 [kernel.kallsyms] do_one 150, ext4 module [ext4] ext4_b 20
+ *   dom0 /nonexistent/ghost 30 (image not found)
+ *   dom0 fx-exec recorded with another build-id: 40 (mismatch)
+ *   dom1 "web01" [user] 50
+ */
+static int
+session_build(void)
+{
+	struct xps_meta m;
+	struct xps_profile *p0, *p1;
+	struct fx_fn a, b, g, ga;
+	char path[1024];
+	int rc = 0;
+
+	snprintf(sessdir, sizeof(sessdir), "%s/sess", tmpdir);
+	if (xps_session_init(sessdir) != 0)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	snprintf(m.backend, sizeof(m.backend), "perf");
+	snprintf(m.cpu_type, sizeof(m.cpu_type), "timer");
+	m.nevents = 1;
+	snprintf(m.events[0].name, sizeof(m.events[0].name), "cpu-clock");
+	m.events[0].count = 100000;
+	m.ndomains = 2;
+	m.domains[0].domid = 0;
+	snprintf(m.domains[0].name, sizeof(m.domains[0].name), "Domain-0");
+	m.domains[0].role = 0;
+	m.domains[1].domid = 1;
+	snprintf(m.domains[1].name, sizeof(m.domains[1].name), "web01");
+	m.domains[1].role = 2;
+	snprintf(path, sizeof(path), "%s/current/meta", sessdir);
+	rc |= xps_meta_write(&m, path);
+	snprintf(path, sizeof(path), "%s/current/kallsyms", sessdir);
+	rc |= xps_write_file(path, ksyms_text, strlen(ksyms_text));
+
+	if (fixture_fn(tpath("fx-pie"), "fx_alpha", &a) || fixture_fn(tpath("fx-pie"), "fx_beta", &b) ||
+	    fixture_fn(tpath("libfx.so"), "fx_gamma", &g) ||
+	    fixture_fn(tpath("fx-exec"), "fx_alpha", &ga))
+		return -1;
+	p0 = xps_profile_new(0, "Domain-0");
+	uint32_t ipie = add_image(p0, tpath("fx-pie"), XPS_IMG_FILE, tpath("fx-pie"), 0);
+	uint32_t iso = add_image(p0, tpath("libfx.so"), XPS_IMG_FILE, tpath("libfx.so"), 0);
+	uint32_t ik = add_image(p0, "[kernel.kallsyms]", XPS_IMG_KERNEL, NULL, 0);
+	uint32_t im = add_image(p0, "[ext4]", XPS_IMG_KMOD, NULL, 0);
+	uint32_t ig = add_image(p0, "/nonexistent/ghost", XPS_IMG_FILE, NULL, 0);
+	uint32_t ix = add_image(p0, tpath("fx-exec"), XPS_IMG_FILE, tpath("fx-exec"), 1);
+	add_rec(p0, ipie, a.off, 300);
+	add_rec(p0, ipie, a.off + 4, 100);
+	add_rec(p0, ipie, b.off + 1, 100);
+	add_rec(p0, ipie, b.off + b.size + 16, 10);
+	add_rec(p0, iso, g.off + 2, 200);
+	add_rec(p0, ik, 0xffffffff81001004, 150);
+	add_rec(p0, im, 0xffffffffc0001204, 20);
+	add_rec(p0, ig, 0x1234, 30);
+	add_rec(p0, ix, ga.off, 40);
+	xps_profile_add_lost(p0, 0, XPS_LOSS_RING, 5);
+	xps_profile_add_lost(p0, 1, XPS_LOSS_THROTTLE, 2);
+	xps_profile_filename(path, sizeof(path), tpath("sess/current"), 0);
+	rc |= xps_profile_write(p0, path);
+	xps_profile_free(p0);
+
+	p1 = xps_profile_new(1, "web01");
+	add_rec(p1, add_image(p1, "[user]", XPS_IMG_ANON, NULL, 0), 0x400123, 50);
+	xps_profile_filename(path, sizeof(path), tpath("sess/current"), 1);
+	rc |= xps_profile_write(p1, path);
+	xps_profile_free(p1);
+	return rc;
+}
+
+/* Run the report with ARGS; stdout into OUT (malloc'd), stderr into ERR. */
+static int
+report_run(const char *args, char **out, char **err)
+{
+	char cmd[2048], ef[600], of[600];
+	FILE *f;
+	long n;
+	int st;
+
+	snprintf(of, sizeof(of), "%s/out.txt", tmpdir);
+	snprintf(ef, sizeof(ef), "%s/err.txt", tmpdir);
+	snprintf(cmd, sizeof(cmd), "%s --session-dir=%s %s >%s 2>%s", REPORT_BIN, sessdir, args, of, ef);
+	st = run(cmd);
+	for (int i = 0; i < 2; i++) {
+		char **dst = i ? err : out;
+		f = fopen(i ? ef : of, "r");
+		*dst = NULL;
+		if (f == NULL)
+			continue;
+		fseek(f, 0, SEEK_END);
+		n = ftell(f);
+		rewind(f);
+		*dst = calloc(1, n + 1);
+		if (fread(*dst, 1, n, f) != (size_t)n)
+			n = 0;
+		fclose(f);
+	}
+	return st;
+}
+
+/* samples of the JSON row (one per line) containing all of NEEDLES; -1 if none. */
+static long long
+row_samples(const char *json, const char *n1, const char *n2, double *pct)
+{
+	const char *line = json;
+
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		char *l = strndup(line, len);
+		long long v = -1;
+		if (strstr(l, "\"samples\"") && strstr(l, n1) && (!n2 || strstr(l, n2))) {
+			sscanf(strstr(l, "\"samples\": ") + 11, "%lld", &v);
+			if (pct)
+				sscanf(strstr(l, "\"percent\": ") + 11, "%lf", pct);
+		}
+		free(l);
+		if (v >= 0)
+			return v;
+		line = eol ? eol + 1 : NULL;
+	}
+	return -1;
+}
+
+static long long
+json_num(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+	long long v = -1;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(json, pat);
+	if (p)
+		sscanf(p + strlen(pat), "%lld", &v);
+	return v;
+}
+
+static void
+test_e2e_json(void)
+{
+	char *out, *err;
+	double pct = 0;
+	int st;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	CU_ASSERT_EQUAL_FATAL(session_build(), 0);
+	st = report_run("--format=json --symbols", &out, &err);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 1000);
+	CU_ASSERT_EQUAL(json_num(out, "lost_samples"), 7);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_alpha\"", "fx-pie\"", &pct), 400);
+	CU_ASSERT_DOUBLE_EQUAL(pct, 40.0, 1e-3);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_beta\"", "fx-pie\"", NULL), 100);
+	CU_ASSERT_EQUAL(row_samples(out, "\"[unknown]\"", "fx-pie\"", NULL), 10);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_gamma\"", "libfx.so\"", NULL), 200);
+	CU_ASSERT_EQUAL(row_samples(out, "\"do_one\"", "[kernel.kallsyms]", NULL), 150);
+	CU_ASSERT_EQUAL(row_samples(out, "\"ext4_b\"", "[ext4]", NULL), 20);
+	CU_ASSERT_EQUAL(row_samples(out, "\"[unknown]\"", "/nonexistent/ghost", NULL), 30);
+	CU_ASSERT_EQUAL(row_samples(out, "\"[unknown]\"", "fx-exec\"", NULL), 40);
+	CU_ASSERT_EQUAL(row_samples(out, "\"web01\"", "[user]", NULL), 50);
+	CU_ASSERT_EQUAL(row_samples(out, "\"domain\": 1,", "\"[unknown]\"", NULL), 50);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/ghost: image not found, 30 samples not symbolized"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "build-id differs from the recorded one"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "40 samples not symbolized"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"warnings\": ["));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "image not found"));
+	free(out);
+	free(err);
+
+	/* Threshold: rows below 5 % go, the total stays. */
+	st = report_run("--format=json -l -t 5", &out, &err);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 1000);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_alpha\"", NULL, NULL), 400);
+	CU_ASSERT_EQUAL(row_samples(out, "\"ext4_b\"", NULL, NULL), -1);	/* 2 % */
+	CU_ASSERT_EQUAL(row_samples(out, "ghost", NULL, NULL), -1);		/* 3 % */
+	CU_ASSERT_EQUAL(row_samples(out, "[user]", NULL, NULL), 50);		/* 5 %: kept */
+	CU_ASSERT_EQUAL(json_num(out, "hidden_rows"), 4);
+	free(out);
+	free(err);
+
+	/* Image summary, a domain spec, an image spec. */
+	st = report_run("--format=json domain:Domain-0", &out, &err);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 950);
+	CU_ASSERT_EQUAL(row_samples(out, "fx-pie\"", NULL, NULL), 510);
+	CU_ASSERT_PTR_NULL(strstr(out, "\"symbol\""));
+	free(out);
+	free(err);
+	st = report_run("--format=json -l image:fx-pie,lib*", &out, &err);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 710);
+	free(out);
+	free(err);
+
+	/* --image-path finds a moved image by basename. */
+	char cmd[1200], args[1200];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/moved && cp %s %s/moved/ghost", tmpdir,
+		 tpath("fx-pie"), tmpdir);
+	CU_ASSERT_EQUAL(run(cmd), 0);
+	snprintf(args, sizeof(args), "--format=json -l -p /nonexistent,%s/moved", tmpdir);
+	st = report_run(args, &out, &err);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_PTR_NULL(strstr(err, "ghost: image not found"));
+	CU_ASSERT_EQUAL(row_samples(out, "/nonexistent/ghost", NULL, NULL), 30);
+	free(out);
+	free(err);
+
+	/* Text and CSV render the same selection. */
+	st = report_run("-l", &out, &err);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Counted cpu-clock events"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "1000 in the selection, 7 lost"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "fx_alpha"));
+	free(out);
+	free(err);
+	st = report_run("--format=csv -l", &out, &err);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "domain,domain_name,image,symbol,samples,percent\r\n"));
+	free(out);
+	free(err);
+}
+
+static void
+test_e2e_errors(void)
+{
+	char *out, *err;
+	char path[1024];
+	FILE *f;
+
+	CU_ASSERT_EQUAL(report_run("session:nope", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "session 'nope' not found"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("color:red", &out, &err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown profile specification"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("tid:5", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--separate=thread"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("cpu:0", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--separate=cpu"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("domain:db", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "1 (web01)"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("event:cycles", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cpu-clock"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("image:nothing-like-it", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "fx-pie"));
+	free(out), free(err);
+	/* A corrupt profile: a warning, the other domain still reported. */
+	xps_profile_filename(path, sizeof(path), tpath("sess/current"), 1);
+	f = fopen(path, "r+");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 40, SEEK_SET);
+	fputs("garbage", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(report_run("--format=json", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "warning"));
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 950);
+	free(out), free(err);
+	/* No session at all. */
+	char keep[sizeof(sessdir)];
+	memcpy(keep, sessdir, sizeof(keep));
+	snprintf(sessdir, sizeof(sessdir), "%s/empty", tmpdir);
+	mkdir(sessdir, 0700);
+	CU_ASSERT_EQUAL(report_run("", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no current session"));
+	free(out), free(err);
+	memcpy(sessdir, keep, sizeof(keep));
+}
+
+/* ===================================================================== */
+
+static int
+suite_init(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/xp-report-test.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	have_fixtures = fixture_build() == 0;
+	report_warn_quiet(1);
+	return 0;
+}
+
+static int
+suite_clean(void)
+{
+	char cmd[300];
+
+	if (getenv("XP_KEEP_TMP") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+		run(cmd);
+	}
+	return 0;
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("report", suite_init, suite_clean);
+	CU_add_test(s, "spec table", test_spec_table);
+	CU_add_test(s, "spec match", test_spec_match);
+	CU_add_test(s, "options", test_options);
+	CU_add_test(s, "kallsyms", test_kallsyms);
+	CU_add_test(s, "symbols: PIE", test_sym_pie);
+	CU_add_test(s, "symbols: shared library", test_sym_shlib);
+	CU_add_test(s, "symbols: non-PIE", test_sym_exec);
+	CU_add_test(s, "symbols: errors", test_sym_errors);
+	CU_add_test(s, "e2e: json", test_e2e_json);
+	CU_add_test(s, "e2e: errors", test_e2e_errors);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}
