@@ -249,6 +249,9 @@ setup_finish(struct setup *s, char *err, size_t errlen)
 		s->nevents = 1;
 	}
 	for (uint32_t i = 0; i < s->nevents; i++)
+		if (hv_event_check(s->backend, &s->events[i], err, errlen) == -1)
+			return -1;
+	for (uint32_t i = 0; i < s->nevents; i++)
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(s->events[i].name, s->events[j].name) == 0 &&
 			    s->events[i].unit_mask == s->events[j].unit_mask) {

@@ -170,3 +170,15 @@ hv_events(const char *backend, size_t *n)
 			return hv_backends[i]->events(n);
 	return NULL;
 }
+
+int
+hv_event_check(const char *backend, const struct hv_event *ev, char *err, size_t errlen)
+{
+	const struct hv_backend_ops *ops;
+
+	if (backend == NULL || strcmp(backend, "auto") == 0)
+		ops = hv_backends[0];	/* what auto picks first */
+	else if ((ops = hv_find_backend(backend, err, errlen)) == NULL)
+		return -1;
+	return ops->check(ev, err, errlen);
+}

@@ -149,6 +149,13 @@ void hv_stats(const struct hv_source *src, struct hv_stats *st);
 /* Stop, release everything the backend holds (also in the hypervisor). */
 void hv_close(struct hv_source *src);
 
+/*
+ * Check EV against backend NAME's event table (name, minimum count, unit
+ * mask) without opening anything ("auto": the backend auto would pick on
+ * this host).  0, or -1 with ERR naming the problem and the nearest name.
+ */
+int hv_event_check(const char *backend, const struct hv_event *ev, char *err, size_t errlen);
+
 /* The events backend NAME offers; *N receives their number. */
 const struct hv_event_info *hv_events(const char *backend, size_t *n);
 

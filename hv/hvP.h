@@ -24,6 +24,8 @@ struct hv_backend_ops {
 	void	(*stats)(const void *be, struct hv_stats *st);
 	void	(*close)(void *be);
 	const struct hv_event_info *(*events)(size_t *n);
+	/* Is EV an event of this backend with a valid count and unit mask? */
+	int	(*check)(const struct hv_event *ev, char *err, size_t errlen);
 };
 
 /* perf/perf.c */

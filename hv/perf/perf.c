@@ -495,6 +495,16 @@ perf_events(size_t *n)
 	return perf_event_infos(n);
 }
 
+static int
+perf_check(const struct hv_event *ev, char *err, size_t errlen)
+{
+	const struct perf_event_def *def;
+	uint32_t type;
+	uint64_t config;
+
+	return perf_event_resolve(ev, &def, &type, &config, err, errlen);
+}
+
 const struct hv_backend_ops hv_perf_ops = {
 	.name = "perf",
 	.open = perf_open,
@@ -507,4 +517,5 @@ const struct hv_backend_ops hv_perf_ops = {
 	.stats = perf_stats,
 	.close = perf_close,
 	.events = perf_events,
+	.check = perf_check,
 };

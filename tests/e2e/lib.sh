@@ -8,7 +8,7 @@ set -u
 CTL=$top_builddir/control/xenprof-ctl
 REPORT=$top_builddir/report/xenprof-report
 XPD=$top_builddir/daemon/xenprofd
-BURN=$top_builddir/tests/workload/xp-burn
+BURN_SRC=$top_builddir/tests/workload/xp-burn
 export XENPROFD=$XPD
 
 T=$(mktemp -d /tmp/xenprof-e2e.XXXXXX)
@@ -25,6 +25,10 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# Each test runs its own copy of the workload, so that tests running at the
+# same time (make -j check) never count each other's samples.
+BURN=$T/$(basename "$0" .sh)-burn
+cp "$BURN_SRC" "$BURN"
 
 ctl() { "$CTL" --session-dir="$S" "$@"; }
 report() { "$REPORT" --session-dir="$S" "$@"; }

@@ -18,8 +18,8 @@ else
 	"$BURN" -j 2 3 alpha=50 beta=30 gamma=20
 fi
 check "stop" ctl --stop
-report --symbols --format=json image:xp-burn >"$T/r.json" 2>"$T/r.err"
-check "report --symbols --format=json image:xp-burn" test -s "$T/r.json"
+report --symbols --format=json image:shares-burn >"$T/r.json" 2>"$T/r.err"
+check "report --symbols --format=json image:shares-burn" test -s "$T/r.json"
 
 shares=$(json_query '" ".join("%s=%.2f" % (s, 100.0 * sum(r["samples"] for r in j["rows"] if r.get("symbol") == "work_" + s) / max(1, sum(r["samples"] for r in j["rows"] if r.get("symbol","").startswith("work_")))) for s in ("alpha","beta","gamma"))' <"$T/r.json")
 echo "xenprof shares: $shares"
@@ -38,7 +38,7 @@ for kv in $shares; do
 done
 
 if [ -n "$perfdata" ]; then
-	perf report -i "$perfdata" --stdio --sort sym --comm xp-burn 2>/dev/null >"$T/perf.txt"
+	perf report -i "$perfdata" --stdio --sort sym --comm shares-burn 2>/dev/null >"$T/perf.txt"
 	for kv in $shares; do
 		s=${kv%%=*}; v=${kv#*=}
 		p=$(python3 - "$T/perf.txt" "$s" <<'PY'
