@@ -17,11 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fx_hyp.h"
+
 #include <xen/domctl.h>
 #include <xen/sysctl.h>
 #include <xen/version.h>
-
-#include "fx_hyp.h"
 
 static const char *const fx_op_names[XENOPROF_last_op + 1] = {
 	"init", "reset_active_list", "reset_passive_list", "set_active",
@@ -434,7 +434,7 @@ fx_xenoprof_op(struct fx_state *s, const struct fx_caller *c, int slot,
 		}
 		in->num_events = (int32_t)s->num_events;
 		memset(in->cpu_type, 0, sizeof in->cpu_type);
-		strncpy(in->cpu_type, s->cpu_type, sizeof in->cpu_type - 1);
+		memcpy(in->cpu_type, s->cpu_type, strnlen(s->cpu_type, sizeof in->cpu_type - 1));
 		in->is_primary = s->primary == slot ||
 		    (s->primary < 0 && me->domid == 0);
 		if (in->is_primary) {

@@ -31,7 +31,7 @@
  * calls re-enter the interposers harmlessly because the state is not yet
  * published.  Hypercall handlers run under the state's robust mutex.
  */
-#define _GNU_SOURCE
+
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

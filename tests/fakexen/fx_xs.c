@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdint.h>
 #include <xen/io/xs_wire.h>
 
 #include "fx_xs.h"
