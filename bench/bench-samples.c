@@ -1,15 +1,21 @@
 /*
- * Micro-benchmark of xps_profile_add: 10M adds over ~100k distinct keys.
+ * Micro-benchmark of xps_profile_add: 10M adds over ~100k distinct keys,
+ * drawn uniformly (worst case: every add misses the caches) or, with the
+ * argument "skewed", from a power law as real sample streams are.
  * Not built by default:
- *   cc -O2 -I. -include config.h bench/bench-samples.c libsamples/libsamples.a -lz
+ *   cc -O2 -I. -include config.h bench/bench-samples.c libsamples/libsamples.a -lz -lm
  */
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "libsamples/samples.h"
 
+#ifndef NKEYS
 #define NKEYS	100000
+#endif
 #define NADDS	10000000
 
 static double
@@ -22,7 +28,7 @@ now(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct xps_profile *p = xps_profile_new(0, "bench");
 	struct xps_key *keys = malloc(NKEYS * sizeof *keys);
@@ -31,6 +37,7 @@ main(void)
 	struct xps_image img = { .path = "/bin/bench" };
 	double t0, t1;
 	size_t n;
+	int skewed = argc > 1 && strcmp(argv[1], "skewed") == 0;
 
 	for (int i = 0; i < 8; i++)
 		xps_profile_image(p, &img), img.kind = (uint8_t)(i % 5);
@@ -44,7 +51,10 @@ main(void)
 	}
 	for (int i = 0; i < NADDS; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		order[i] = (uint32_t)(x % NKEYS);
+		if (skewed)	/* P(index < k) ~ (k / NKEYS)^(1/4) */
+			order[i] = (uint32_t)(NKEYS * pow((x >> 11) * 0x1p-53, 4));
+		else
+			order[i] = (uint32_t)(x % NKEYS);
 	}
 	t0 = now();
 	for (int i = 0; i < NADDS; i++)
@@ -54,8 +64,8 @@ main(void)
 		}
 	t1 = now();
 	xps_profile_records(p, &n);
-	printf("%d adds, %zu distinct keys: %.1f ns/add (total %llu)\n", NADDS,
-	    n, (t1 - t0) * 1e9 / NADDS,
+	printf("%s: %d adds, %zu distinct keys: %.1f ns/add (total %llu)\n",
+	    skewed ? "skewed" : "uniform", NADDS, n, (t1 - t0) * 1e9 / NADDS,
 	    (unsigned long long)xps_profile_total(p));
 	xps_profile_free(p);
 	free(keys);

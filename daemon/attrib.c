@@ -1,5 +1,6 @@
-/* attrib: sample -> (image, offset) -> count. */
+/* attrib: sample -> (domain, image, offset) -> count. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,6 @@ attrib_init(struct attrib *a, struct store *st, struct procmap *pm, const struct
 	a->store = st;
 	a->pm = pm;
 	a->kern = k;
-	a->vmlinux = "";
 	a->xen = "";
 	a->img_mod = calloc(k->nmods ? k->nmods : 1, sizeof(*a->img_mod));
 	a->pending = calloc(ATTRIB_MAX_PENDING, sizeof(*a->pending));
@@ -31,17 +31,72 @@ attrib_fini(struct attrib *a)
 	a->pending = NULL;
 }
 
-/* Forget cached image indexes when the store replaced its profiles. */
-static void
-check_gen(struct attrib *a)
+static struct attrib_domain *
+domain_add(struct attrib *a, uint32_t domid)
 {
-	if (a->gen == a->store->gen)
+	struct attrib_domain *d;
+
+	if (a->ndomains == ATTRIB_MAX_DOMAINS)
+		return NULL;
+	d = &a->domains[a->ndomains++];
+	memset(d, 0, sizeof(*d));
+	d->domid = domid;
+	d->kernel = "";
+	return d;
+}
+
+void
+attrib_domain(struct attrib *a, uint32_t domid, const char *name, int self, const char *kernel)
+{
+	struct attrib_domain *d = NULL;
+
+	for (uint32_t i = 0; i < a->ndomains; i++)
+		if (a->domains[i].domid == domid)
+			d = &a->domains[i];
+	if (d == NULL && (d = domain_add(a, domid)) == NULL)
 		return;
-	a->gen = a->store->gen;
-	a->prof0 = NULL;
-	a->img_kernel = a->img_xen = a->img_unknown = -1;
-	for (size_t i = 0; i < a->kern->nmods; i++)
-		a->img_mod[i] = -1;
+	snprintf(d->name, sizeof(d->name), "%s", name ? name : "");
+	d->self = self;
+	d->kernel = kernel ? kernel : "";
+	d->kbid_len = 0;
+	if (d->kernel[0])
+		d->kbid_len = (uint8_t)procmap_read_build_id(d->kernel, d->kbid, sizeof(d->kbid));
+	else if (self && a->kern->build_id_len) {
+		d->kbid_len = a->kern->build_id_len;
+		memcpy(d->kbid, a->kern->build_id, d->kbid_len);
+	}
+	d->gen = 0;
+}
+
+/* DOMID's state with its profile, current for the store's generation. */
+static struct attrib_domain *
+domain_for(struct attrib *a, uint32_t domid)
+{
+	struct attrib_domain *d = a->last;
+
+	if (d == NULL || d->domid != domid) {
+		d = NULL;
+		for (uint32_t i = 0; i < a->ndomains; i++)
+			if (a->domains[i].domid == domid)
+				d = &a->domains[i];
+		if (d == NULL && (d = domain_add(a, domid)) == NULL)
+			return NULL;
+		a->last = d;
+	}
+	if (d->gen != a->store->gen) {
+		/* The store replaced its profiles (reset, save): forget indexes. */
+		d->prof = store_profile(a->store, domid, d->name);
+		if (d->prof == NULL)
+			return NULL;
+		d->gen = a->store->gen;
+		d->img_kernel = d->img_xen = d->img_unknown = d->img_user = d->img_ambiguous = -1;
+	}
+	if (d->self && a->img_mod_gen != a->store->gen) {
+		for (size_t i = 0; i < a->kern->nmods; i++)
+			a->img_mod[i] = -1;
+		a->img_mod_gen = a->store->gen;
+	}
+	return d;
 }
 
 static int32_t
@@ -60,62 +115,48 @@ intern(struct xps_profile *p, uint8_t kind, const char *path, const uint8_t *bid
 	return xps_profile_image(p, &img);
 }
 
-static struct xps_profile *
-profile_for(struct attrib *a, uint32_t domid)
+/* The cached index *SLOT of an image, interned on first use. */
+static int32_t
+cached(int32_t *slot, struct xps_profile *p, uint8_t kind, const char *path,
+    const uint8_t *bid, uint8_t bidlen)
 {
-	if (domid == 0) {
-		if (a->prof0 == NULL)
-			a->prof0 = store_profile(a->store, 0, "Domain-0");
-		return a->prof0;
-	}
-	return store_profile(a->store, domid, NULL);
+	if (*slot < 0)
+		*slot = intern(p, kind, path, bid, bidlen);
+	return *slot;
 }
 
-/* Image index of a mapped file in profile P, cached in the file. */
+/* Image index of a mapped file in the self domain's profile, cached in the file. */
 static int32_t
-file_image(struct attrib *a, struct xps_profile *p, struct pm_file *f)
+file_image(struct attrib *a, struct attrib_domain *d, struct pm_file *f)
 {
-	if (f->img_gen != a->gen) {
-		int32_t idx = intern(p, f->anon ? XPS_IMG_ANON : XPS_IMG_FILE, f->path,
+	if (f->img_gen != a->store->gen) {
+		int32_t idx = intern(d->prof, f->anon ? XPS_IMG_ANON : XPS_IMG_FILE, f->path,
 		    f->build_id, f->build_id_len);
 
 		if (idx < 0)
 			return -1;
 		f->img_idx = (uint32_t)idx;
-		f->img_gen = a->gen;
+		f->img_gen = a->store->gen;
 	}
 	return (int32_t)f->img_idx;
 }
 
 static int32_t
-unknown_image(struct attrib *a, struct xps_profile *p)
-{
-	if (a->img_unknown < 0)
-		a->img_unknown = intern(p, XPS_IMG_ANON, "[unknown]", NULL, 0);
-	return a->img_unknown;
-}
-
-static int32_t
-kernel_image(struct attrib *a, struct xps_profile *p, uint64_t pc)
+kernel_image(struct attrib *a, struct attrib_domain *d, uint64_t pc)
 {
 	const struct kernel_module *m;
 
+	if (!d->self)
+		return d->kernel[0] ?
+		    cached(&d->img_kernel, d->prof, XPS_IMG_KERNEL, d->kernel, d->kbid, d->kbid_len) :
+		    cached(&d->img_kernel, d->prof, XPS_IMG_ANON, "[kernel]", NULL, 0);
 	if ((m = kernel_module_at(a->kern, pc)) != NULL) {
 		size_t i = (size_t)(m - a->kern->mods);
 
-		if (a->img_mod[i] < 0)
-			a->img_mod[i] = intern(p, XPS_IMG_KMOD, m->name, NULL, 0);
-		return a->img_mod[i];
+		return cached(&a->img_mod[i], d->prof, XPS_IMG_KMOD, m->name, NULL, 0);
 	}
-	if (a->img_kernel < 0) {
-		if (a->vmlinux[0])
-			a->img_kernel = intern(p, XPS_IMG_KERNEL, a->vmlinux,
-			    a->vmlinux_build_id, a->vmlinux_build_id_len);
-		else
-			a->img_kernel = intern(p, XPS_IMG_KERNEL, "[kernel.kallsyms]",
-			    a->kern->build_id, a->kern->build_id_len);
-	}
-	return a->img_kernel;
+	return cached(&d->img_kernel, d->prof, XPS_IMG_KERNEL,
+	    d->kernel[0] ? d->kernel : "[kernel.kallsyms]", d->kbid, d->kbid_len);
 }
 
 /*
@@ -139,29 +180,26 @@ defer(struct attrib *a, const struct hv_sample *s)
 	return 0;
 }
 
-/* Count S; a user sample with no mapping is deferred when ALLOW_DEFER. */
-static void
-attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
+/* The self domain's user image and offset for S; -1 to defer. */
+static int32_t
+user_image(struct attrib *a, struct attrib_domain *d, const struct hv_sample *s,
+    int allow_defer, uint64_t *offset)
 {
-	struct xps_profile *p;
-	struct xps_key k;
-	int32_t img = -1;
-	struct pm_file *exe = NULL;
+	const struct pm_map *m;
 
-	check_gen(a);
-	if ((p = profile_for(a, s->domid)) == NULL) {
-		a->unattributed++;
-		return;
-	}
-	xps_key_init(&k);
-	k.event = s->counter;
-	k.mode = s->mode;
-	k.offset = s->pc;
-	if (s->mode == HV_MODE_USER && s->pid != HV_NO_PID) {
-		const struct pm_map *m = procmap_lookup(a->pm, s->pid, s->pc);
+	if (s->pid == HV_NO_PID) {
+		/* No pid (xenoprof): by address over every process. */
+		int amb;
 
+		m = procmap_lookup_any(a->pm, s->pc, &amb);
+		if (amb) {
+			a->ambiguous++;
+			return cached(&d->img_ambiguous, d->prof, XPS_IMG_ANON, "[ambiguous]", NULL, 0);
+		}
+	} else {
+		m = procmap_lookup(a->pm, s->pid, s->pc);
 		if (m == NULL && allow_defer && defer(a, s) == 0)
-			return;
+			return -2;
 		if (m == NULL && procmap_exe(a->pm, s->pid) == NULL) {
 			/* A process the side band never showed: read it from /proc once. */
 			if (procmap_scan_pid(a->pm, "/proc", s->pid) == -1) {
@@ -170,32 +208,57 @@ attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
 			}
 			m = procmap_lookup(a->pm, s->pid, s->pc);
 		}
-		if (m != NULL) {
-			img = file_image(a, p, m->file);
-			k.offset = m->file->anon ? s->pc - m->start : s->pc - m->start + m->pgoff;
-		}
+	}
+	if (m == NULL)
+		return -1;
+	*offset = m->file->anon ? s->pc - m->start : s->pc - m->start + m->pgoff;
+	return file_image(a, d, m->file);
+}
+
+/* Count S; a user sample with no mapping is deferred when ALLOW_DEFER. */
+static void
+attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
+{
+	struct attrib_domain *d;
+	struct xps_key k;
+	int32_t img = -1;
+
+	if ((d = domain_for(a, s->domid)) == NULL) {
+		a->unattributed++;
+		return;
+	}
+	xps_key_init(&k);
+	k.event = s->counter;
+	k.mode = s->mode;
+	k.offset = s->pc;
+	if (s->mode == HV_MODE_USER) {
+		if (d->self) {
+			img = user_image(a, d, s, allow_defer, &k.offset);
+			if (img == -2)
+				return;		/* deferred */
+		} else
+			img = cached(&d->img_user, d->prof, XPS_IMG_ANON, "[user]", NULL, 0);
 	} else if (s->mode == HV_MODE_KERNEL) {
-		img = kernel_image(a, p, s->pc);
+		img = kernel_image(a, d, s->pc);
 	} else if (s->mode == HV_MODE_XEN) {
-		if (a->img_xen < 0)
-			a->img_xen = a->xen[0] ?
-			    intern(p, XPS_IMG_XEN, a->xen, a->xen_build_id, a->xen_build_id_len) :
-			    intern(p, XPS_IMG_ANON, "[xen]", NULL, 0);
-		img = a->img_xen;
+		img = a->xen[0] ?
+		    cached(&d->img_xen, d->prof, XPS_IMG_XEN, a->xen, a->xen_build_id, a->xen_build_id_len) :
+		    cached(&d->img_xen, d->prof, XPS_IMG_ANON, "[xen]", NULL, 0);
 	}
 	if (img < 0)
-		img = unknown_image(a, p);
+		img = cached(&d->img_unknown, d->prof, XPS_IMG_ANON, "[unknown]", NULL, 0);
 	if (img < 0) {
 		a->unattributed++;
 		return;
 	}
 	k.image = (uint32_t)img;
-	if (s->pid != HV_NO_PID) {
+	if (s->pid != HV_NO_PID && d->self) {
 		if ((a->separate & XPS_SEP_LIBRARY) &&
 		    (s->mode == HV_MODE_USER || (a->separate & XPS_SEP_KERNEL))) {
-			exe = procmap_exe(a->pm, s->pid);
+			struct pm_file *exe = procmap_exe(a->pm, s->pid);
+
 			if (exe != NULL) {
-				int32_t app = file_image(a, p, exe);
+				int32_t app = file_image(a, d, exe);
 
 				if (app >= 0)
 					k.app = (uint32_t)app;
@@ -208,7 +271,7 @@ attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
 	}
 	if (a->separate & XPS_SEP_CPU)
 		k.cpu = s->cpu;
-	if (xps_profile_add(p, &k, 1) == -1) {
+	if (xps_profile_add(d->prof, &k, 1) == -1) {
 		a->unattributed++;
 		log_debug("attrib: %s", xps_errmsg());
 	}
@@ -249,12 +312,11 @@ void
 attrib_lost(void *ctx, uint32_t domid, uint32_t cpu, uint32_t kind, uint64_t n)
 {
 	struct attrib *a = ctx;
-	struct xps_profile *p;
+	struct attrib_domain *d = domain_for(a, domid);
 
-	check_gen(a);
-	if ((p = profile_for(a, domid)) == NULL) {
+	if (d == NULL) {
 		a->unattributed += n;
 		return;
 	}
-	xps_profile_add_lost(p, cpu, kind, n);
+	xps_profile_add_lost(d->prof, cpu, kind, n);
 }

@@ -2,12 +2,18 @@
  * attrib: turns a source's sample (domain, mode, pc, pid) into an aggregation
  * key (image, offset, separation keys) and counts it in the store.
  *
- *   mode xen     -> the --xen image, by address
+ * The self domain (dom0, or the active domU this daemon runs in) has
+ * processes and a kernel we can see:
+ *   mode xen     -> the --xen image (xen-syms), by address; [xen] without one
  *   mode kernel  -> the --vmlinux image, a module [name], or
  *                   [kernel.kallsyms], by address
- *   mode user    -> the mapped file and the file offset of pc, from procmap;
+ *   mode user    -> the mapped file and the file offset of pc, from procmap
+ *                   (by pid when the source gives one, else by address over
+ *                   every process: [ambiguous] when that is not unique);
  *                   special mappings go to [vdso], [anon]...; a pc in no
  *                   mapping goes to [unknown]
+ * A passive domain: xen as above, kernel -> its --passive-images entry (or
+ * [kernel]), user -> [user] (its user space is opaque to dom0).
  */
 #ifndef XP_ATTRIB_H
 #define XP_ATTRIB_H
@@ -20,10 +26,24 @@
 #include "hv/hv.h"
 
 #define ATTRIB_MAX_PENDING	65536
+#define ATTRIB_MAX_DOMAINS	XPS_MAX_DOMAINS
 
 struct attrib_pending {
 	struct hv_sample s;	/* without its chain */
 	uint64_t	pass;
+};
+
+/* What attrib knows of one domain; image indexes valid for generation gen. */
+struct attrib_domain {
+	uint32_t	domid;
+	char		name[XPS_NAME_MAX];
+	int		self;		/* processes and kernel of this machine */
+	const char     *kernel;		/* kernel image path, "" = kallsyms (self) / [kernel] */
+	uint8_t		kbid_len;
+	uint8_t		kbid[64];
+	uint32_t	gen;
+	struct xps_profile *prof;
+	int32_t		img_kernel, img_xen, img_unknown, img_user, img_ambiguous;
 };
 
 struct attrib {
@@ -31,18 +51,16 @@ struct attrib {
 	struct procmap *pm;
 	const struct kernel *kern;
 	uint32_t	separate;	/* XPS_SEP_* */
-	const char     *vmlinux;	/* "" = [kernel.kallsyms] */
 	const char     *xen;		/* "" = none */
 	const uint8_t  *xen_build_id;
 	uint8_t		xen_build_id_len;
-	const uint8_t  *vmlinux_build_id;
-	uint8_t		vmlinux_build_id_len;
-	/* Image indexes in the domain-0 profile, valid for generation gen. */
-	uint32_t	gen;
-	struct xps_profile *prof0;
-	int32_t		img_kernel, img_xen, img_unknown;
-	int32_t	       *img_mod;	/* per kern->mods entry, -1 = not yet */
+	uint32_t	ndomains;
+	struct attrib_domain domains[ATTRIB_MAX_DOMAINS];
+	struct attrib_domain *last;	/* lookup cache */
+	int32_t	       *img_mod;	/* self domain: per kern->mods entry, -1 = not yet */
+	uint32_t	img_mod_gen;
 	uint64_t	unattributed;	/* samples that could not be counted at all */
+	uint64_t	ambiguous;	/* user samples in several processes' mappings */
 	/* User samples waiting for the side band of another ring. */
 	uint64_t	pass;
 	uint32_t	npending;
@@ -51,6 +69,13 @@ struct attrib {
 
 void attrib_init(struct attrib *a, struct store *st, struct procmap *pm, const struct kernel *k);
 void attrib_fini(struct attrib *a);
+/*
+ * Declare domain DOMID (NAME may be ""); SELF for the domain whose processes
+ * and kernel this machine shows; KERNEL its kernel image ("" = kallsyms for
+ * self, [kernel] otherwise).  Samples of undeclared domains are counted in a
+ * profile of their own with no kernel image.
+ */
+void attrib_domain(struct attrib *a, uint32_t domid, const char *name, int self, const char *kernel);
 /* The hv sink callback for samples; CTX is a struct attrib. */
 void attrib_sample(void *ctx, const struct hv_sample *s);
 /* A drain pass over every ring is done: retry the deferred samples. */

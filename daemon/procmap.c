@@ -37,6 +37,12 @@ struct procmap {
 	/* One-entry lookup cache: most consecutive samples hit the same map. */
 	uint32_t	cache_pid;
 	struct pm_proc *cache_proc;
+	/* Every process's maps sorted by start, for procmap_lookup_any; rebuilt
+	 * when a map changed (index_dirty). maxend[i] = max end of [0..i]. */
+	int		index_dirty;
+	size_t		nindex;
+	const struct pm_map **index;
+	uint64_t       *maxend;
 };
 
 static void *
@@ -76,6 +82,8 @@ procmap_free(struct procmap *pm)
 			n = p->next;
 			proc_free(p);
 		}
+	free(pm->index);
+	free(pm->maxend);
 	for (size_t i = 0; i < PM_FILE_BUCKETS; i++)
 		for (struct pm_file_ent *f = pm->files[i], *n; f; f = n) {
 			n = f->next;
@@ -209,6 +217,7 @@ proc_unlink(struct procmap *pm, struct pm_proc *victim)
 		pm->cache_pid = PM_NONE;
 		pm->cache_proc = NULL;
 	}
+	pm->index_dirty = 1;
 	if (victim->dead_pass)
 		pm->ndead--;
 	else
@@ -307,6 +316,7 @@ procmap_mmap(struct procmap *pm, uint32_t pid, uint64_t start, uint64_t len,
 	p = proc_get(pm, pid);
 	f = file_get(pm, path, build_id, build_id_len);
 	proc_insert(p, start, start + len, pgoff, f);
+	pm->index_dirty = 1;
 	if (p->exe == NULL && !f->anon)
 		p->exe = f;
 }
@@ -318,6 +328,7 @@ procmap_exec(struct procmap *pm, uint32_t pid)
 
 	p->nmaps = 0;
 	p->exe = NULL;
+	pm->index_dirty = 1;
 }
 
 void
@@ -341,6 +352,7 @@ procmap_fork(struct procmap *pm, uint32_t pid, uint32_t ppid)
 	}
 	memcpy(child->maps, parent->maps, parent->nmaps * sizeof(*parent->maps));
 	child->nmaps = parent->nmaps;
+	pm->index_dirty = 1;
 	child->exe = parent->exe;
 }
 
@@ -394,6 +406,75 @@ procmap_lookup(struct procmap *pm, uint32_t pid, uint64_t pc)
 			return m;
 	}
 	return NULL;
+}
+
+static int
+index_cmp(const void *a, const void *b)
+{
+	const struct pm_map *x = *(const struct pm_map *const *)a, *y = *(const struct pm_map *const *)b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void
+index_build(struct procmap *pm)
+{
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < PM_PROC_BUCKETS; i++)
+		for (struct pm_proc *p = pm->procs[i]; p; p = p->next)
+			cap += p->nmaps;
+	free(pm->index);
+	free(pm->maxend);
+	pm->index = malloc((cap ? cap : 1) * sizeof(*pm->index));
+	pm->maxend = malloc((cap ? cap : 1) * sizeof(*pm->maxend));
+	if (pm->index == NULL || pm->maxend == NULL)
+		abort();
+	for (size_t i = 0; i < PM_PROC_BUCKETS; i++)
+		for (struct pm_proc *p = pm->procs[i]; p; p = p->next)
+			for (uint32_t j = 0; j < p->nmaps; j++)
+				pm->index[n++] = &p->maps[j];
+	qsort(pm->index, n, sizeof(*pm->index), index_cmp);
+	for (size_t i = 0; i < n; i++)
+		pm->maxend[i] = i && pm->maxend[i - 1] > pm->index[i]->end ?
+		    pm->maxend[i - 1] : pm->index[i]->end;
+	pm->nindex = n;
+	pm->index_dirty = 0;
+}
+
+const struct pm_map *
+procmap_lookup_any(struct procmap *pm, uint64_t pc, int *ambiguous)
+{
+	const struct pm_map *found = NULL;
+	size_t lo = 0, hi;
+
+	*ambiguous = 0;
+	if (pm->index_dirty || pm->index == NULL)
+		index_build(pm);
+	/* The last map starting at or below pc, then back while one may still cover it. */
+	hi = pm->nindex;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pm->index[mid]->start <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0 && pm->maxend[i] > pc;) {
+		const struct pm_map *m = pm->index[i];
+
+		if (pc >= m->end)
+			continue;
+		if (found == NULL)
+			found = m;
+		else if (m->file != found->file ||
+		    m->pgoff + (pc - m->start) != found->pgoff + (pc - found->start)) {
+			*ambiguous = 1;
+			break;
+		}
+	}
+	return found;
 }
 
 struct pm_file *

@@ -58,6 +58,14 @@ void procmap_end_pass(struct procmap *pm);
 
 /* The mapping of PID containing PC, or NULL. */
 const struct pm_map *procmap_lookup(struct procmap *pm, uint32_t pid, uint64_t pc);
+/*
+ * The mapping of any live process containing PC, for sources that give no
+ * pid (xenoprof).  With ASLR an address almost always lies in one mapping;
+ * when it lies in several that disagree on (file, offset), *AMBIGUOUS is
+ * set and the first is returned.  NULL if none.
+ */
+const struct pm_map *procmap_lookup_any(struct procmap *pm, uint64_t pc, int *ambiguous);
+
 /* The executable of PID (first file mapping seen after exec), or NULL. */
 struct pm_file *procmap_exe(struct procmap *pm, uint32_t pid);
 

@@ -242,12 +242,7 @@ setup_apply(struct setup *s, const char *arg, char *err, size_t errlen)
 int
 setup_finish(struct setup *s, char *err, size_t errlen)
 {
-	if (s->nevents == 0) {
-		/* The default: cpu-clock at 1 kHz per cpu works on every machine. */
-		if (hv_event_parse("cpu-clock:1000000", &s->events[0], err, errlen) == -1)
-			return -1;
-		s->nevents = 1;
-	}
+	/* No event: the backend's default (cpu-clock:1000000 on perf). */
 	for (uint32_t i = 0; i < s->nevents; i++)
 		if (hv_event_check(s->backend, &s->events[i], err, errlen) == -1)
 			return -1;
@@ -265,6 +260,15 @@ setup_finish(struct setup *s, char *err, size_t errlen)
 	if (s->passive_images[0] && !s->passive[0]) {
 		snprintf(err, errlen, "--passive-images given without --passive-domains");
 		return -1;
+	}
+	if (s->passive_images[0]) {
+		char buf[SETUP_LIST_MAX], *tok, *save;
+
+		snprintf(buf, sizeof(buf), "%s", s->passive_images);
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			if (strcmp(tok, "-") != 0 &&
+			    setup_check_image(tok, "--passive-images", err, errlen) == -1)
+				return -1;
 	}
 	if (s->vmlinux[0] && setup_check_image(s->vmlinux, "--vmlinux", err, errlen) == -1)
 		return -1;
@@ -329,8 +333,11 @@ setup_store(const struct setup *s, const char *path, char *err, size_t errlen)
 	for (uint32_t i = 0; i < s->nevents; i++) {
 		const struct hv_event *e = &s->events[i];
 
-		fprintf(f, "--event=%s:%llu:0x%x:%d:%d\n", e->name, (unsigned long long)e->count,
-		    e->unit_mask, e->kernel, e->user);
+		if (!e->unit_mask_set && e->kernel && e->user)
+			fprintf(f, "--event=%s:%llu\n", e->name, (unsigned long long)e->count);
+		else
+			fprintf(f, "--event=%s:%llu:0x%x:%d:%d\n", e->name, (unsigned long long)e->count,
+			    e->unit_mask, e->kernel, e->user);
 	}
 	if (s->no_vmlinux)
 		fprintf(f, "--no-vmlinux\n");

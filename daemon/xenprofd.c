@@ -27,6 +27,7 @@
 #include "config.h"
 #include "daemon/attrib.h"
 #include "daemon/control.h"
+#include "daemon/domains.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
 #include "daemon/procmap.h"
@@ -53,8 +54,13 @@ static struct {
 	uint64_t	next_flush_ms;
 	uint64_t	flush_errors;
 	char		last_flush_error[512];
-	uint8_t		vmlinux_bid[64];
-	uint8_t		xen_bid[64];
+	uint32_t	self;			/* our domain id */
+	uint32_t	npassive;
+	uint32_t	passive[HV_MAX_DOMAINS];
+	char		passive_image[HV_MAX_DOMAINS][SETUP_PATH_MAX];
+	struct domains	doms;
+	uint32_t	nevents;		/* as programmed by the source */
+	const struct hv_event *events;
 } d;
 
 static uint64_t
@@ -201,8 +207,10 @@ status_text(char *out, size_t len)
 	OUT("session dir: %s\n", d.sessdir);
 	OUT("backend: %s\n", hv_name(d.src));
 	OUT("cpu type: %s\n", hv_cpu_type(d.src));
-	for (uint32_t i = 0; i < d.setup.nevents; i++) {
-		const struct hv_event *e = &d.setup.events[i];
+	if (hv_note(d.src)[0])
+		OUT("note: xenoprof not used: %s\n", hv_note(d.src));
+	for (uint32_t i = 0; i < d.nevents; i++) {
+		const struct hv_event *e = &d.events[i];
 
 		OUT("event %u: %s count %llu unit mask 0x%x%s%s\n", i, e->name,
 		    (unsigned long long)e->count, e->unit_mask,
@@ -225,6 +233,8 @@ status_text(char *out, size_t len)
 	}
 	if (d.attrib.unattributed)
 		OUT("unattributed: %llu\n", (unsigned long long)d.attrib.unattributed);
+	if (d.attrib.ambiguous)
+		OUT("ambiguous user samples: %llu\n", (unsigned long long)d.attrib.ambiguous);
 	OUT("source records: %llu\n", (unsigned long long)hs.records);
 	OUT("processes tracked: %zu live, %zu exited awaiting drain, %zu files\n", live, dead, files);
 	OUT("flushes: %llu (every %u ms)\n", (unsigned long long)d.store.flushes, d.setup.flush_ms);
@@ -372,15 +382,15 @@ meta_init(struct xps_meta *m)
 	snprintf(m->backend, sizeof(m->backend), "%s", hv_name(d.src));
 	snprintf(m->cpu_type, sizeof(m->cpu_type), "%s", hv_cpu_type(d.src));
 	if (uname(&un) == 0)
-		snprintf(m->hostname, sizeof(m->hostname), "%s", un.nodename);
+		snprintf(m->hostname, sizeof(m->hostname), "%.63s", un.nodename);
 	m->separate = d.setup.separate;
 	m->callgraph = d.setup.callgraph;
 	snprintf(m->vmlinux, sizeof(m->vmlinux), "%s", d.setup.vmlinux);
 	snprintf(m->xen, sizeof(m->xen), "%s", d.setup.xen);
 	m->kernel_text = d.kern.text;
-	m->nevents = d.setup.nevents;
-	for (uint32_t i = 0; i < d.setup.nevents && i < XPS_MAX_EVENTS; i++) {
-		const struct hv_event *e = &d.setup.events[i];
+	m->nevents = d.nevents;
+	for (uint32_t i = 0; i < d.nevents && i < XPS_MAX_EVENTS; i++) {
+		const struct hv_event *e = &d.events[i];
 
 		snprintf(m->events[i].name, sizeof(m->events[i].name), "%s", e->name);
 		m->events[i].count = e->count;
@@ -388,16 +398,82 @@ meta_init(struct xps_meta *m)
 		m->events[i].kernel = e->kernel;
 		m->events[i].user = e->user;
 	}
-	m->ndomains = 1;
-	m->domains[0].domid = 0;
-	snprintf(m->domains[0].name, sizeof(m->domains[0].name), "Domain-0");
-	m->domains[0].role = 0;
-	snprintf(m->domains[0].kernel, sizeof(m->domains[0].kernel), "%s",
-	    d.setup.vmlinux[0] ? d.setup.vmlinux : "[kernel.kallsyms]");
+	m->ndomains = 0;
+	{
+		struct xps_domain_desc *dd = &m->domains[m->ndomains++];
+		const char *name = domains_name(&d.doms, d.self);
+
+		dd->domid = d.self;
+		snprintf(dd->name, sizeof(dd->name), "%s", name[0] ? name : d.self == 0 ? "Domain-0" : "");
+		dd->role = d.self == 0 ? 0 : 1;
+		snprintf(dd->kernel, sizeof(dd->kernel), "%s",
+		    d.setup.vmlinux[0] ? d.setup.vmlinux : "[kernel.kallsyms]");
+	}
+	for (uint32_t i = 0; i < d.npassive && m->ndomains < XPS_MAX_DOMAINS; i++) {
+		struct xps_domain_desc *dd = &m->domains[m->ndomains++];
+
+		dd->domid = d.passive[i];
+		snprintf(dd->name, sizeof(dd->name), "%s", domains_name(&d.doms, d.passive[i]));
+		dd->role = 2;
+		snprintf(dd->kernel, sizeof(dd->kernel), "%s", d.passive_image[i]);
+	}
 	if (d.setup.xen[0]) {
 		m->xen_build_id_len = (uint8_t)procmap_read_build_id(d.setup.xen, m->xen_build_id,
 		    sizeof(m->xen_build_id));
 	}
+}
+
+/* --active-domains / --passive-domains / --passive-images into CFG and d. */
+static int
+resolve_domains(struct hv_config *cfg, char *err, size_t errlen)
+{
+	int n;
+
+	if (d.setup.active[0]) {
+		if ((n = domains_parse(&d.doms, d.setup.active, "--active-domains", cfg->active,
+		    HV_MAX_DOMAINS, err, errlen)) == -1)
+			return -1;
+		cfg->nactive = (uint32_t)n;
+	}
+	if (d.setup.passive[0]) {
+		if ((n = domains_parse(&d.doms, d.setup.passive, "--passive-domains", cfg->passive,
+		    HV_MAX_DOMAINS, err, errlen)) == -1)
+			return -1;
+		if (n > 25) {
+			snprintf(err, errlen, "--passive-domains: %d domains; xenoprof profiles at most 25 "
+			    "passive domains", n);
+			return -1;
+		}
+		cfg->npassive = (uint32_t)n;
+		d.npassive = (uint32_t)n;
+		memcpy(d.passive, cfg->passive, sizeof(cfg->passive[0]) * (size_t)n);
+		for (uint32_t i = 0; i < cfg->nactive; i++)
+			for (uint32_t j = 0; j < cfg->npassive; j++)
+				if (cfg->active[i] == cfg->passive[j]) {
+					snprintf(err, errlen, "domain %u is both active and passive; list it once",
+					    cfg->active[i]);
+					return -1;
+				}
+	}
+	if (d.setup.passive_images[0]) {
+		char buf[SETUP_LIST_MAX], *tok, *save;
+		uint32_t i = 0;
+
+		snprintf(buf, sizeof(buf), "%s", d.setup.passive_images);
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
+			if (i == d.npassive) {
+				snprintf(err, errlen, "--passive-images: more images than --passive-domains (%u)",
+				    d.npassive);
+				return -1;
+			}
+			if (strcmp(tok, "-") == 0)
+				continue;	/* no image for this domain */
+			if (setup_check_image(tok, "--passive-images", err, errlen) == -1)
+				return -1;
+			snprintf(d.passive_image[i], sizeof(d.passive_image[i]), "%s", tok);
+		}
+	}
+	return 0;
 }
 
 static void
@@ -470,9 +546,19 @@ main(int argc, char **argv)
 		startup_fail("%s", err);
 
 	setup_hv_config(&d.setup, &cfg);
+	if (d.setup.active[0] || d.setup.passive[0] || strcmp(d.setup.backend, "perf") != 0)
+		domains_load(&d.doms);
+	else
+		d.doms.nknown = -1;
+	if (resolve_domains(&cfg, err, sizeof(err)) == -1)
+		startup_fail("%s", err);
 	d.src = hv_open(&cfg, err, sizeof(err));
 	if (d.src == NULL)
 		startup_fail("%s", err);
+	d.events = hv_source_events(d.src, &d.nevents);
+	d.self = strcmp(hv_name(d.src), "xenoprof") == 0 ? hv_self_domid() : 0;
+	if (hv_note(d.src)[0])
+		log_info("xenoprof not used: %s", hv_note(d.src));
 
 	kernel_load(&d.kern, "/proc/kallsyms", "/proc/modules", "/sys/kernel/notes");
 	d.pm = procmap_new();
@@ -486,14 +572,14 @@ main(int argc, char **argv)
 	}
 	attrib_init(&d.attrib, &d.store, d.pm, &d.kern);
 	d.attrib.separate = d.setup.separate;
-	d.attrib.vmlinux = d.setup.vmlinux;
 	d.attrib.xen = d.setup.xen;
 	d.attrib.xen_build_id = d.store.meta.xen_build_id;
 	d.attrib.xen_build_id_len = d.store.meta.xen_build_id_len;
-	if (d.setup.vmlinux[0]) {
-		d.attrib.vmlinux_build_id_len = (uint8_t)procmap_read_build_id(d.setup.vmlinux,
-		    d.vmlinux_bid, sizeof(d.vmlinux_bid));
-		d.attrib.vmlinux_build_id = d.vmlinux_bid;
+	for (uint32_t i = 0; i < d.store.meta.ndomains; i++) {
+		const struct xps_domain_desc *dd = &d.store.meta.domains[i];
+
+		attrib_domain(&d.attrib, dd->domid, dd->name, dd->domid == d.self,
+		    dd->domid == d.self ? d.setup.vmlinux : dd->kernel);
 	}
 	d.sink = (struct hv_sink){
 		.ctx = &d.attrib, .sample = attrib_sample, .lost = attrib_lost,

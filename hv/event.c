@@ -142,6 +142,7 @@ hv_event_parse(const char *spec, struct hv_event *ev, char *err, size_t errlen)
 			    "not a 32-bit decimal or 0x hex number " HV_SPEC_FORM,
 			    shown, field[2]);
 		ev->unit_mask = (uint32_t)v;
+		ev->unit_mask_set = true;
 	}
 	if (nf >= 4 && hv_parse_bool(field[3], &ev->kernel) < 0)
 		return hv_seterr(err, errlen, "event spec '%s': KERNEL '%.32s' must be 0 "

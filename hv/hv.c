@@ -15,13 +15,19 @@
 struct hv_source {
 	const struct hv_backend_ops *ops;	/* never NULL */
 	void			    *be;	/* the backend's state, owned */
+	uint32_t		     nevents;	/* what was programmed */
+	struct hv_event		     events[HV_MAX_EVENTS];
+	char			     note[HV_ERR_LEN];	/* why auto did not pick xenoprof */
 };
 
 /*
- * Backends in the order "auto" tries them.  xenoprof goes first once it
- * exists: it is the only one that attributes samples to domains.
+ * Backends in the order "auto" tries them: xenoprof first, as the only one
+ * that attributes samples to domains; perf where xenoprof does not work.
  */
 static const struct hv_backend_ops *const hv_backends[] = {
+#ifdef HAVE_XEN
+	&hv_xenoprof_ops,
+#endif
 	&hv_perf_ops,
 };
 #define HV_NBACKENDS (sizeof(hv_backends) / sizeof(hv_backends[0]))
@@ -49,20 +55,36 @@ hv_find_backend(const char *name, char *err, size_t errlen)
 		if (strcmp(hv_backends[i]->name, name) == 0)
 			return hv_backends[i];
 	if (strcmp(name, "xenoprof") == 0)
-		hv_seterr(err, errlen, "backend 'xenoprof': the xenoprof backend is not "
-		    "available in this build yet; use --backend=perf (or auto)");
+		hv_seterr(err, errlen, "backend 'xenoprof': this build has no Xen support "
+		    "(configure found no libxen-dev); use --backend=perf (or auto)");
 	else
 		hv_seterr(err, errlen, "unknown backend '%.32s'; use auto, perf or xenoprof",
 		    name);
 	return NULL;
 }
 
+/* Open OPS with CFG, or with OPS's default event when CFG names none. */
+static void *
+hv_try(const struct hv_backend_ops *ops, const struct hv_config *cfg, struct hv_config *used,
+    char *err, size_t errlen)
+{
+	*used = *cfg;
+	if (used->nevents == 0) {
+		if (hv_event_parse(ops->default_event, &used->events[0], err, errlen) == -1)
+			return NULL;
+		used->nevents = 1;
+	}
+	return ops->open(used, err, errlen);
+}
+
 struct hv_source *
 hv_open(const struct hv_config *cfg, char *err, size_t errlen)
 {
 	const struct hv_backend_ops *ops = NULL;
+	struct hv_config *used;
 	struct hv_source *src;
 	const char *name;
+	char first[HV_ERR_LEN] = "";
 	void *be = NULL;
 	size_t i;
 
@@ -72,31 +94,57 @@ hv_open(const struct hv_config *cfg, char *err, size_t errlen)
 		hv_seterr(err, errlen, "hv_open: no configuration given");
 		return NULL;
 	}
+	if ((used = malloc(sizeof(*used))) == NULL || (src = calloc(1, sizeof(*src))) == NULL) {
+		free(used);
+		hv_seterr(err, errlen, "hv_open: out of memory");
+		return NULL;
+	}
 	name = cfg->backend != NULL && cfg->backend[0] != '\0' ? cfg->backend : "auto";
 	if (strcmp(name, "auto") == 0) {
 		/*
-		 * Try each backend in turn; the error left is the last one's
-		 * (perf's, the backend of last resort).
+		 * Try each backend in turn.  Domain lists make sense only for
+		 * xenoprof: then its error stands.  Otherwise the reason the
+		 * first backend failed is kept as a note.
 		 */
 		for (i = 0; i < HV_NBACKENDS && be == NULL; i++) {
 			ops = hv_backends[i];
-			be = ops->open(cfg, err, errlen);
+			be = hv_try(ops, cfg, used, err, errlen);
+			if (be == NULL && i == 0 && HV_NBACKENDS > 1) {
+				snprintf(first, sizeof(first), "%s", err != NULL ? err : "");
+				if (cfg->nactive || cfg->npassive)
+					break;
+			}
 		}
-	} else {
-		if ((ops = hv_find_backend(name, err, errlen)) == NULL)
-			return NULL;
-		be = ops->open(cfg, err, errlen);
-	}
-	if (be == NULL)
-		return NULL;
-	if ((src = calloc(1, sizeof(*src))) == NULL) {
-		ops->close(be);
-		hv_seterr(err, errlen, "hv_open: out of memory");
+		if (be != NULL && ops != hv_backends[0])
+			snprintf(src->note, sizeof(src->note), "%s", first);
+	} else if ((ops = hv_find_backend(name, err, errlen)) != NULL)
+		be = hv_try(ops, cfg, used, err, errlen);
+	if (be == NULL) {
+		if (first[0] && (cfg->nactive || cfg->npassive))
+			hv_seterr(err, errlen, "%s", first);
+		free(used);
+		free(src);
 		return NULL;
 	}
 	src->ops = ops;
 	src->be = be;
+	src->nevents = used->nevents;
+	memcpy(src->events, used->events, sizeof(used->events[0]) * used->nevents);
+	free(used);
 	return src;
+}
+
+const struct hv_event *
+hv_source_events(const struct hv_source *src, uint32_t *n)
+{
+	*n = src->nevents;
+	return src->events;
+}
+
+const char *
+hv_note(const struct hv_source *src)
+{
+	return src->note;
 }
 
 const char *
@@ -164,7 +212,7 @@ hv_events(const char *backend, size_t *n)
 
 	*n = 0;
 	if (backend == NULL || strcmp(backend, "auto") == 0)
-		return hv_backends[0]->events(n);	/* what auto picks first */
+		backend = "perf";	/* the backend every Linux machine has */
 	for (i = 0; i < HV_NBACKENDS; i++)
 		if (strcmp(hv_backends[i]->name, backend) == 0)
 			return hv_backends[i]->events(n);
@@ -176,9 +224,27 @@ hv_event_check(const char *backend, const struct hv_event *ev, char *err, size_t
 {
 	const struct hv_backend_ops *ops;
 
-	if (backend == NULL || strcmp(backend, "auto") == 0)
-		ops = hv_backends[0];	/* what auto picks first */
-	else if ((ops = hv_find_backend(backend, err, errlen)) == NULL)
+	if (backend == NULL || strcmp(backend, "auto") == 0) {
+		/* Valid if some backend takes it; perf's message otherwise. */
+		for (size_t i = 0; i < HV_NBACKENDS; i++)
+			if (hv_backends[i]->check(ev, NULL, 0) == 0)
+				return 0;
+		ops = &hv_perf_ops;
+	} else if ((ops = hv_find_backend(backend, err, errlen)) == NULL)
 		return -1;
 	return ops->check(ev, err, errlen);
 }
+
+#ifndef HAVE_XEN
+int
+hv_domains(struct hv_domain *out, int max, char *err, size_t errlen)
+{
+	return hv_seterr(err, errlen, "this build of xenprof has no Xen support (configure found no libxen-dev)");
+}
+
+uint32_t
+hv_self_domid(void)
+{
+	return 0;
+}
+#endif

@@ -38,6 +38,7 @@ struct hv_event {
 	uint32_t	unit_mask;
 	bool		kernel;		/* sample kernel mode (default true) */
 	bool		user;		/* sample user mode (default true) */
+	bool		unit_mask_set;	/* the spec gave a unit mask (else the event's default) */
 };
 
 /*
@@ -134,6 +135,27 @@ struct hv_source;
  * otherwise) and program the events, without starting.  NULL with ERR set.
  */
 struct hv_source *hv_open(const struct hv_config *cfg, char *err, size_t errlen);
+/* The events programmed (the setup's, or the backend's default). */
+const struct hv_event *hv_source_events(const struct hv_source *src, uint32_t *n);
+/* Why "auto" did not pick xenoprof ("" if it did, or was not asked to choose). */
+const char *hv_note(const struct hv_source *src);
+
+/* A domain of this Xen host. */
+struct hv_domain {
+	uint32_t	domid;
+	char		name[64];	/* from xenstore; "" if it has none */
+	uint32_t	vcpus;
+};
+
+/*
+ * The domains of this Xen host (libxenctrl) with their names (libxenstore):
+ * up to MAX into OUT, returns their number, or -1 with ERR (not on Xen, not
+ * permitted, or built without Xen support).
+ */
+int hv_domains(struct hv_domain *out, int max, char *err, size_t errlen);
+/* This domain's id (0 when not on Xen), from xenstore. */
+uint32_t hv_self_domid(void);
+
 /* Backend name ("perf", "xenoprof") and cpu type ("timer", "i386/core_2"...). */
 const char *hv_name(const struct hv_source *src);
 const char *hv_cpu_type(const struct hv_source *src);

@@ -26,10 +26,13 @@ struct hv_backend_ops {
 	const struct hv_event_info *(*events)(size_t *n);
 	/* Is EV an event of this backend with a valid count and unit mask? */
 	int	(*check)(const struct hv_event *ev, char *err, size_t errlen);
+	const char *default_event;	/* the spec used when the setup names none */
 };
 
 /* perf/perf.c */
 extern const struct hv_backend_ops hv_perf_ops;
+/* xenoprof/xenoprof.c */
+extern const struct hv_backend_ops hv_xenoprof_ops;
 
 /* hv.c: snprintf into ERR (NULL or 0-length ERR is fine); always returns -1. */
 int hv_seterr(char *err, size_t errlen, const char *fmt, ...)

@@ -11,6 +11,8 @@
  * Images and chains are interned the same way with smaller tables of
  * (index + 1).  Losses are few (cpus x kinds) and searched linearly.
  */
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@ _Static_assert(sizeof(struct xps_record) == 48, "xps_record must be 48 bytes");
 _Static_assert(sizeof(struct xps_frame) == 16, "xps_frame must be 16 bytes");
 
 #define REC_SLOTS_MIN	1024
+#define HUGE_SIZE	((size_t)2 << 20)	/* x86-64 / arm64 huge page */
 #define ITAB_MIN	64
 #define MAX_RECORDS	(UINT32_MAX - 1)	/* index + 1 must fit 32 bits */
 #define MAX_INTERNED	(INT32_MAX - 1)		/* image index is returned as int */
@@ -191,14 +194,42 @@ chain_hash_at(const struct xps_profile *p, uint32_t i)
 	return frames_hash(p->frames + p->chain_start[i], p->chain_len[i]);
 }
 
+/*
+ * Ask for transparent huge pages on a large table: with 4 KiB pages a random
+ * probe into a table of several MiB costs a TLB miss on top of a cache miss.
+ * Advisory only; failure is ignored.
+ */
+static void
+advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = HUGE_SIZE;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t e = ((uintptr_t)p + len) & ~(huge - 1);
+
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#endif
+}
+
 /* ===================================================================== */
 /* Life cycle                                                             */
 
 static int
 rec_table_alloc(struct xps_profile *p, size_t nslots)
 {
-	uint64_t *ns = calloc(nslots, sizeof *ns);
+	size_t bytes = nslots * sizeof(uint64_t);
+	uint64_t *ns;
 
+	/* Large tables are 2 MiB aligned so all of them can be huge pages. */
+	if (bytes >= HUGE_SIZE) {
+		ns = aligned_alloc(HUGE_SIZE, bytes);
+		if (ns != NULL) {
+			advise_huge(ns, bytes);
+			memset(ns, 0, bytes);
+		}
+	} else
+		ns = calloc(nslots, sizeof *ns);
 	if (ns == NULL)
 		return -1;
 	free(p->slots);
@@ -396,6 +427,7 @@ xps_profile_reserve(struct xps_profile *p, size_t n)
 		if (grow_array((void **)&p->recs, sizeof *p->recs, &cap, n) < 0)
 			goto nomem;
 		p->caprecs = cap;
+		advise_huge(p->recs, cap * sizeof *p->recs);
 	}
 	while (nslots / 10 * 7 <= n)
 		nslots *= 2;

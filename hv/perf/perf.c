@@ -518,4 +518,5 @@ const struct hv_backend_ops hv_perf_ops = {
 	.close = perf_close,
 	.events = perf_events,
 	.check = perf_check,
+	.default_event = "cpu-clock:1000000",
 };

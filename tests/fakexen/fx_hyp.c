@@ -111,6 +111,8 @@ fx_pages_busy(struct fx_state *s, unsigned slot)
 				if (sscanf(line, "%llx-%llx %*s %llx %*s %llu",
 				    &a, &b, &off, &ino) != 4 || ino != s->frame_ino)
 					continue;
+				if (off == 0)
+					continue;	/* a shim's whole-state mapping */
 				if (off < hi && off + (b - a) > lo)
 					found = 1;
 			}
@@ -305,7 +307,7 @@ fx_reset_active(struct fx_state *s, int slot)
 	s->active[ind] = -1;
 	s->activated--;
 	fx_put_dom(s, slot);
-	if ((int32_t)s->activated <= 0)
+	if (s->activated == 0)	/* unsigned in Xen: a wrapped count keeps the list */
 		s->adomains = 0;
 	return 0;
 }

@@ -23,8 +23,8 @@ void		 fx_sim_stop(struct fx_sim *);
 void		 fx_sim_free(struct fx_sim *);
 
 /*
- * Run NTICKS sample periods now, regardless of the wall clock (used by the
- * benchmark mode `fakexen bench`).  Lock held.  Returns samples generated.
+ * Run NTICKS sample periods now, regardless of the wall clock (the
+ * generator thread's inner loop).  Lock held.  Returns samples generated.
  */
 uint64_t	 fx_sim_run_ticks(struct fx_sim *, uint64_t nticks);
 

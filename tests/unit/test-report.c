@@ -669,6 +669,63 @@ test_e2e_errors(void)
 	memcpy(sessdir, keep, sizeof(keep));
 }
 
+/* A saved session separated by library and thread: nesting, tid: specs, --merge. */
+static void
+test_e2e_separated(void)
+{
+	struct xps_meta m;
+	struct xps_profile *p;
+	struct fx_fn a, g;
+	struct xps_key k;
+	char path[1024];
+	char *out, *err;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	CU_ASSERT_EQUAL_FATAL(fixture_fn(tpath("fx-pie"), "fx_alpha", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(fixture_fn(tpath("libfx.so"), "fx_gamma", &g), 0);
+	snprintf(path, sizeof(path), "mkdir -p %s/saved/sep", sessdir);
+	run(path);
+	memset(&m, 0, sizeof(m));
+	snprintf(m.backend, sizeof(m.backend), "xenoprof");
+	m.separate = XPS_SEP_LIBRARY | XPS_SEP_THREAD;
+	m.nevents = 2;
+	snprintf(m.events[0].name, sizeof(m.events[0].name), "CPU_CLK_UNHALTED");
+	snprintf(m.events[1].name, sizeof(m.events[1].name), "INST_RETIRED");
+	snprintf(path, sizeof(path), "%s/saved/sep/meta", sessdir);
+	CU_ASSERT_EQUAL(xps_meta_write(&m, path), 0);
+	p = xps_profile_new(0, NULL);
+	uint32_t ipie = add_image(p, tpath("fx-pie"), XPS_IMG_FILE, NULL, 0);
+	uint32_t iso = add_image(p, tpath("libfx.so"), XPS_IMG_FILE, NULL, 0);
+	xps_key_init(&k);
+	k.app = ipie, k.tgid = 100, k.tid = 100;
+	k.image = ipie, k.offset = a.off;
+	xps_profile_add(p, &k, 60);
+	k.image = iso, k.offset = g.off;
+	xps_profile_add(p, &k, 30);
+	k.tid = 101;
+	xps_profile_add(p, &k, 10);
+	k.event = 1;
+	xps_profile_add(p, &k, 5);
+	snprintf(path, sizeof(path), "%s/saved/sep/dom0.samples", sessdir);
+	CU_ASSERT_EQUAL(xps_profile_write(p, path), 0);
+	xps_profile_free(p);
+
+	CU_ASSERT_EQUAL(report_run("session:sep -m tid", &out, &err), 0);
+	/* App line, then its images nested (percent of the app). */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "fx-pie\n  60 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Counted INST_RETIRED events"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:sep --format=json -l tid:101", &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 15);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"tid\": 101"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"app\": "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"by_event\""));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:sep,sep --format=json event:INST_RETIRED", &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 5);
+	free(out), free(err);
+}
+
 /* ===================================================================== */
 
 static int
@@ -712,6 +769,7 @@ main(void)
 	CU_add_test(s, "symbols: non-PIE", test_sym_exec);
 	CU_add_test(s, "symbols: errors", test_sym_errors);
 	CU_add_test(s, "e2e: json", test_e2e_json);
+	CU_add_test(s, "e2e: separated", test_e2e_separated);
 	CU_add_test(s, "e2e: errors", test_e2e_errors);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -1,0 +1,637 @@
+/*
+ * The xenoprof backend: Xen's xenoprof_op driven from user space.
+ *
+ * Primary (dom0): crash recovery, init, get_buffer + map, active list (self
+ * plus --active-domains), passive list (each ring mapped), set_backtrace,
+ * reserve_counters, a counter for every index, setup_events, enable_virq;
+ * start waits (bounded) for every active domain; stop; teardown in the
+ * strict order stop, disable_virq, release_counters, unmap, reset lists,
+ * shutdown — also when open fails half way, so nothing is left set up.
+ * Secondary (an active domU): init, get_buffer + map, enable_virq at start.
+ *
+ * Rings are polled (VIRQ_XENOPROF is only a hint); the poll interval adapts
+ * to how full the rings were at the last drain.
+ */
+
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define __XEN_TOOLS__ 1
+#include <xencall.h>
+#include <xenctrl.h>
+#include <xenforeignmemory.h>
+#include <xenstore.h>
+#include <xen/xen.h>
+#include <xen/xenoprof.h>
+
+#include "hv/hvP.h"
+#include "hv/xenoprof/xoP.h"
+
+#define XO_MAX_MAPS	(1 + HV_MAX_DOMAINS)
+#define XO_MAX_PASSIVE	25	/* MAX_OPROF_DOMAINS */
+#define XO_MAX_ACTIVE	25
+
+struct xo_map {
+	uint32_t	domid;
+	void	       *base;
+	size_t		npages;
+	uint32_t	nbuf, bufsize;
+};
+
+struct xo {
+	xencall_handle *xc;
+	xenforeignmemory_handle *fm;
+	void	       *hbuf;		/* one page of hypercall buffer */
+	bool		primary;
+	uint32_t	self;		/* our domain id */
+	char		cpu_type[XENOPROF_CPU_TYPE_SIZE];
+	int		num_events;
+	struct xo_ring_cfg rcfg;
+	uint32_t	callgraph;
+	struct xo_map	maps[XO_MAX_MAPS];
+	uint32_t	nmaps;
+	struct xo_ring *rings;
+	uint32_t	nrings;
+	uint32_t	nactive;
+	uint32_t	active[HV_MAX_DOMAINS];	/* other active domains */
+	bool		reserved, virq, profiling, initialized;
+	int		interval_ms;
+	int		start_timeout_ms;
+	int		lockfd;
+	struct hv_stats	st;
+};
+
+/* libxen* print through a logger: ours discards, errors come back as errno. */
+static void
+xo_nolog(struct xentoollog_logger *l, xentoollog_level level, int errnoval,
+    const char *context, const char *format, va_list al)
+{
+}
+
+static void
+xo_nodestroy(struct xentoollog_logger *l)
+{
+}
+
+static struct xentoollog_logger xo_logger = {
+	.vmessage = xo_nolog, .progress = NULL, .destroy = xo_nodestroy,
+};
+
+struct xentoollog_logger *xo_quiet_logger(void);
+
+struct xentoollog_logger *
+xo_quiet_logger(void)
+{
+	return &xo_logger;
+}
+
+static int
+xo_op(struct xo *x, int op, const void *in, size_t len)
+{
+	if (in != NULL)
+		memcpy(x->hbuf, in, len);
+	return xencall2(x->xc, __HYPERVISOR_xenoprof_op, (uint64_t)op,
+	    in != NULL || len ? (uint64_t)(uintptr_t)x->hbuf : 0);
+}
+
+static const char *
+xo_errname(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case ENOSYS: return "ENOSYS";
+	case ENODEV: return "ENODEV";
+	case EBUSY: return "EBUSY";
+	case EINVAL: return "EINVAL";
+	case E2BIG: return "E2BIG";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	default: return strerror(e);
+	}
+}
+
+/* ---- mappings --------------------------------------------------------- */
+
+static int
+xo_map(struct xo *x, uint32_t domid, uint32_t nbuf, uint32_t bufsize, uint64_t gmaddr,
+    char *err, size_t errlen)
+{
+	struct xo_map *m;
+	xen_pfn_t *pfns;
+	int *errs;
+	size_t npages, bytes;
+
+	if (x->nmaps == XO_MAX_MAPS)
+		return hv_seterr(err, errlen, "too many sample buffers to map");
+	if (nbuf == 0 || nbuf > 4096 || bufsize < XO_HEADER_SIZE + XO_ENTRY_SIZE ||
+	    (uint64_t)nbuf * bufsize > 32 * 4096 || (gmaddr & 4095))
+		return hv_seterr(err, errlen, "domain %u: the hypervisor reported an impossible "
+		    "buffer geometry (%u buffers of %u bytes at 0x%llx)", domid, nbuf, bufsize,
+		    (unsigned long long)gmaddr);
+	bytes = (size_t)nbuf * bufsize;
+	npages = (bytes + 4095) / 4096;
+	pfns = calloc(npages, sizeof(*pfns));
+	errs = calloc(npages, sizeof(*errs));
+	if (pfns == NULL || errs == NULL) {
+		free(pfns);
+		free(errs);
+		return hv_seterr(err, errlen, "out of memory");
+	}
+	for (size_t i = 0; i < npages; i++)
+		pfns[i] = (xen_pfn_t)((gmaddr >> 12) + i);
+	m = &x->maps[x->nmaps];
+	m->base = xenforeignmemory_map(x->fm, DOMID_SELF, PROT_READ | PROT_WRITE, npages, pfns, errs);
+	if (m->base != NULL)
+		for (size_t i = 0; i < npages; i++)
+			if (errs[i] != 0) {
+				xenforeignmemory_unmap(x->fm, m->base, npages);
+				m->base = NULL;
+				errno = -errs[i];
+				break;
+			}
+	free(pfns);
+	free(errs);
+	if (m->base == NULL)
+		return hv_seterr(err, errlen, "domain %u: cannot map its sample buffers: %s",
+		    domid, strerror(errno));
+	m->domid = domid;
+	m->npages = npages;
+	m->nbuf = nbuf;
+	m->bufsize = bufsize;
+	x->nmaps++;
+
+	/* One ring per vCPU buffer, packed at BUFSIZE strides. */
+	{
+		struct xo_ring *r = realloc(x->rings, (x->nrings + nbuf) * sizeof(*r));
+
+		if (r == NULL)
+			return hv_seterr(err, errlen, "out of memory");
+		x->rings = r;
+		for (uint32_t v = 0; v < nbuf; v++) {
+			volatile uint8_t *b = (volatile uint8_t *)m->base + (size_t)v * bufsize;
+
+			if (xo_ring_attach(&x->rings[x->nrings], b, bytes - (size_t)v * bufsize,
+			    bufsize, domid) == -1)
+				return hv_seterr(err, errlen, "domain %u vcpu %u: the ring header does not "
+				    "match the geometry the hypervisor reported", domid, v);
+			x->nrings++;
+		}
+	}
+	return 0;
+}
+
+static void
+xo_unmap_all(struct xo *x)
+{
+	for (uint32_t i = 0; i < x->nmaps; i++)
+		xenforeignmemory_unmap(x->fm, x->maps[i].base, x->maps[i].npages);
+	x->nmaps = 0;
+	free(x->rings);
+	x->rings = NULL;
+	x->nrings = 0;
+}
+
+/* ---- the sequence ----------------------------------------------------- */
+
+/*
+ * Undo whatever a previous daemon left in the hypervisor.  init must not be
+ * first: by the primary it forces the state back to INITIALIZED even while
+ * counters run.  Each op fails harmlessly (EPERM) if there is nothing to undo.
+ */
+static void
+xo_recover(struct xo *x)
+{
+	xo_op(x, XENOPROF_stop, NULL, 0);
+	xo_op(x, XENOPROF_disable_virq, NULL, 0);
+	xo_op(x, XENOPROF_release_counters, NULL, 0);
+	xo_op(x, XENOPROF_reset_passive_list, NULL, 0);
+	xo_op(x, XENOPROF_reset_active_list, NULL, 0);
+	xo_op(x, XENOPROF_shutdown, NULL, 0);
+}
+
+/* Leave the hypervisor as we found it. */
+static void
+xo_teardown(struct xo *x)
+{
+	if (x->profiling && x->primary)
+		xo_op(x, XENOPROF_stop, NULL, 0);
+	x->profiling = false;
+	if (x->virq)
+		xo_op(x, XENOPROF_disable_virq, NULL, 0);
+	x->virq = false;
+	if (x->reserved)
+		xo_op(x, XENOPROF_release_counters, NULL, 0);
+	x->reserved = false;
+	xo_unmap_all(x);
+	if (x->primary && x->initialized) {
+		xo_op(x, XENOPROF_reset_passive_list, NULL, 0);
+		xo_op(x, XENOPROF_reset_active_list, NULL, 0);
+		xo_op(x, XENOPROF_shutdown, NULL, 0);
+	}
+	x->initialized = false;
+}
+
+/* One lock per host domain: two primaries would tear down each other's session. */
+static int
+xo_lock(struct xo *x, char *err, size_t errlen)
+{
+	const char *dir = getenv("XENPROF_RUNDIR");
+	char path[512], buf[32];
+	ssize_t n;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/run/xenprof";
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return hv_seterr(err, errlen, "%s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/xenoprof-dom%u.lock", dir, x->self);
+	x->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (x->lockfd == -1)
+		return hv_seterr(err, errlen, "%s: %s", path, strerror(errno));
+	if (flock(x->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		n = pread(x->lockfd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		close(x->lockfd);
+		x->lockfd = -1;
+		return hv_seterr(err, errlen, "another xenprofd (pid %ld) already drives xenoprof in this "
+		    "domain; shut it down first (xenprof-ctl --shutdown in its session dir)",
+		    strtol(buf, NULL, 10));
+	}
+	if (ftruncate(x->lockfd, 0) == 0) {
+		int len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+		/* The pid is informational: a failed write is not an error. */
+		(void)!pwrite(x->lockfd, buf, (size_t)len, 0);
+	}
+	return 0;
+}
+
+static void *
+xo_fail(struct xo *x)
+{
+	xo_teardown(x);
+	if (x->hbuf)
+		xencall_free_buffer(x->xc, x->hbuf);
+	if (x->fm)
+		xenforeignmemory_close(x->fm);
+	if (x->xc)
+		xencall_close(x->xc);
+	if (x->lockfd != -1)
+		close(x->lockfd);
+	free(x);
+	return NULL;
+}
+
+static void *
+xo_open(const struct hv_config *cfg, char *err, size_t errlen)
+{
+	struct xo *x = calloc(1, sizeof(*x));
+	struct xenoprof_init init;
+	struct xenoprof_get_buffer gb;
+	const struct xo_event_def *defs[HV_MAX_EVENTS];
+
+	if (x == NULL) {
+		hv_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	x->lockfd = -1;
+	x->interval_ms = 20;
+	x->start_timeout_ms = 10000;
+	if (getenv("XENPROF_START_TIMEOUT_MS"))
+		x->start_timeout_ms = atoi(getenv("XENPROF_START_TIMEOUT_MS"));
+	x->xc = xencall_open(&xo_logger, 0);
+	if (x->xc == NULL) {
+		hv_seterr(err, errlen, "xenoprof: not running on Xen (cannot open /dev/xen/privcmd: %s); "
+		    "use --backend=perf", strerror(errno));
+		return xo_fail(x);
+	}
+	x->fm = xenforeignmemory_open(&xo_logger, 0);
+	x->hbuf = xencall_alloc_buffer(x->xc, 4096);
+	if (x->fm == NULL || x->hbuf == NULL) {
+		hv_seterr(err, errlen, "xenoprof: cannot set up the Xen interfaces: %s", strerror(errno));
+		return xo_fail(x);
+	}
+	x->self = hv_self_domid();	/* 0 also when xenstore does not answer yet */
+	if (xo_lock(x, err, errlen) == -1)
+		return xo_fail(x);
+
+	if (x->self == 0)
+		xo_recover(x);
+	memset(&init, 0, sizeof(init));
+	if (xo_op(x, XENOPROF_init, &init, sizeof(init)) < 0) {
+		int e = errno;
+
+		if (e == ENOSYS)
+			hv_seterr(err, errlen, "xenoprof unavailable (init: ENOSYS): Xen 4.22 or later, a PVH or "
+			    "HVM dom0, or a hypervisor built without CONFIG_XENOPROF; use --backend=perf "
+			    "(boot Xen with vpmu= to see the hypervisor from perf)");
+		else if (e == ENODEV)
+			hv_seterr(err, errlen, "xenoprof does not support this CPU (init: ENODEV, e.g. AMD "
+			    "family 17h and later); use --backend=perf");
+		else if (e == EPERM || e == EACCES)
+			hv_seterr(err, errlen, "xenoprof refused (init: %s): the XSM policy does not allow "
+			    "profiling from this domain", xo_errname(e));
+		else
+			hv_seterr(err, errlen, "xenoprof init failed: %s", xo_errname(e));
+		return xo_fail(x);
+	}
+	memcpy(&init, x->hbuf, sizeof(init));
+	x->initialized = true;
+	x->primary = init.is_primary != 0;
+	init.cpu_type[sizeof(init.cpu_type) - 1] = '\0';
+	snprintf(x->cpu_type, sizeof(x->cpu_type), "%s", init.cpu_type);
+	x->num_events = init.num_events;
+	if (x->self == 0 && !x->primary) {
+		hv_seterr(err, errlen, "xenoprof: this dom0 is not the primary profiler (another "
+		    "domain holds xenoprof, or this is not the hardware domain)");
+		return xo_fail(x);
+	}
+	if (!x->primary && (cfg->nactive || cfg->npassive)) {
+		hv_seterr(err, errlen, "--active-domains and --passive-domains are set in dom0; "
+		    "domain %u is an active domain and takes them from dom0's session", x->self);
+		return xo_fail(x);
+	}
+
+	/* Events: names for the cpu type Xen reports, at most num_events. */
+	if (cfg->nevents > (uint32_t)x->num_events || cfg->nevents > 8) {
+		hv_seterr(err, errlen, "%u events given but this cpu (%s) has %d counters",
+		    cfg->nevents, x->cpu_type, x->num_events);
+		return xo_fail(x);
+	}
+	for (uint32_t i = 0; i < cfg->nevents; i++) {
+		if (xo_event_resolve(x->cpu_type, &cfg->events[i], &defs[i], err, errlen) == -1)
+			return xo_fail(x);
+		x->rcfg.want_kernel[i] = cfg->events[i].kernel;
+		x->rcfg.want_user[i] = cfg->events[i].user;
+	}
+	x->rcfg.nevents = cfg->nevents;
+	x->rcfg.max_chain = cfg->callgraph < HV_MAX_CHAIN ? cfg->callgraph : HV_MAX_CHAIN;
+	x->callgraph = cfg->callgraph;
+
+	/* Our own buffers: ask for the most; Xen clamps to 32 pages per domain. */
+	memset(&gb, 0, sizeof(gb));
+	gb.max_samples = 0x7fffffff;
+	if (xo_op(x, XENOPROF_get_buffer, &gb, sizeof(gb)) < 0) {
+		int e = errno;
+
+		hv_seterr(err, errlen, e == EBUSY ?
+		    "xenoprof busy (get_buffer: EBUSY): the buffers are still mapped by another "
+		    "profiler, or a vPMU owns the PMU (boot Xen without vpmu=, or use --backend=perf)" :
+		    "xenoprof get_buffer failed: %s", xo_errname(e));
+		return xo_fail(x);
+	}
+	memcpy(&gb, x->hbuf, sizeof(gb));
+	if (xo_map(x, x->self, (uint32_t)gb.nbuf, (uint32_t)gb.bufsize, gb.buf_gmaddr, err, errlen) == -1)
+		return xo_fail(x);
+
+	if (x->primary) {
+		domid_t id;
+
+		if (cfg->nactive > XO_MAX_ACTIVE - 1 || cfg->npassive > XO_MAX_PASSIVE) {
+			hv_seterr(err, errlen, "too many domains: xenoprof profiles at most %d active "
+			    "and %d passive domains", XO_MAX_ACTIVE, XO_MAX_PASSIVE);
+			return xo_fail(x);
+		}
+		xo_op(x, XENOPROF_reset_active_list, NULL, 0);
+		id = (domid_t)x->self;
+		if (xo_op(x, XENOPROF_set_active, &id, sizeof(id)) < 0) {
+			hv_seterr(err, errlen, "xenoprof set_active(%u) failed: %s", x->self, xo_errname(errno));
+			return xo_fail(x);
+		}
+		for (uint32_t i = 0; i < cfg->nactive; i++) {
+			if (cfg->active[i] == x->self)
+				continue;	/* listing a domain twice would block start */
+			id = (domid_t)cfg->active[i];
+			if (xo_op(x, XENOPROF_set_active, &id, sizeof(id)) < 0) {
+				hv_seterr(err, errlen, "active domain %u: %s", cfg->active[i],
+				    errno == EINVAL ? "no such domain" : xo_errname(errno));
+				return xo_fail(x);
+			}
+			x->active[x->nactive++] = cfg->active[i];
+		}
+		xo_op(x, XENOPROF_reset_passive_list, NULL, 0);
+		for (uint32_t i = 0; i < cfg->npassive; i++) {
+			struct xenoprof_passive p;
+
+			memset(&p, 0, sizeof(p));
+			p.domain_id = (domid_t)cfg->passive[i];
+			p.max_samples = 0x7fffffff;
+			if (xo_op(x, XENOPROF_set_passive, &p, sizeof(p)) < 0) {
+				int e = errno;
+
+				hv_seterr(err, errlen, "passive domain %u: %s", cfg->passive[i],
+				    e == EINVAL ? "no such domain" : e == EBUSY ?
+				    "its buffers are still mapped (EBUSY)" : xo_errname(e));
+				return xo_fail(x);
+			}
+			memcpy(&p, x->hbuf, sizeof(p));
+			if (xo_map(x, cfg->passive[i], (uint32_t)p.nbuf, (uint32_t)p.bufsize,
+			    p.buf_gmaddr, err, errlen) == -1)
+				return xo_fail(x);
+		}
+		if (cfg->callgraph) {
+			unsigned long depth = cfg->callgraph;
+
+			if (xo_op(x, XENOPROF_set_backtrace, &depth, sizeof(depth)) < 0) {
+				hv_seterr(err, errlen, "xenoprof set_backtrace(%u) failed: %s",
+				    cfg->callgraph, xo_errname(errno));
+				return xo_fail(x);
+			}
+		}
+		if (xo_op(x, XENOPROF_reserve_counters, NULL, 0) < 0) {
+			hv_seterr(err, errlen, errno == EBUSY ?
+			    "xenoprof cannot reserve the counters (EBUSY): the local APIC NMI is held by "
+			    "another user" : "xenoprof reserve_counters failed: %s", xo_errname(errno));
+			return xo_fail(x);
+		}
+		x->reserved = true;
+		/* Every index: the counter table is global and outlives sessions. */
+		for (int i = 0; i < x->num_events && i < 8; i++) {
+			struct xenoprof_counter c;
+
+			memset(&c, 0, sizeof(c));
+			c.ind = (uint32_t)i;
+			if ((uint32_t)i < cfg->nevents) {
+				const struct hv_event *ev = &cfg->events[i];
+
+				c.count = ev->count;
+				c.enabled = 1;
+				c.event = defs[i]->code;
+				c.unit_mask = ev->unit_mask_set ? ev->unit_mask : defs[i]->unit_mask;
+				/* 64-bit PV kernels run in ring 3: count both rings, keep
+				 * what was asked for when the samples are read. */
+				c.kernel = 1;
+				c.user = 1;
+			}
+			if (xo_op(x, XENOPROF_counter, &c, sizeof(c)) < 0) {
+				hv_seterr(err, errlen, "xenoprof counter %d failed: %s", i, xo_errname(errno));
+				return xo_fail(x);
+			}
+		}
+		if (xo_op(x, XENOPROF_setup_events, NULL, 0) < 0) {
+			hv_seterr(err, errlen, "xenoprof setup_events failed: %s", xo_errname(errno));
+			return xo_fail(x);
+		}
+		if (xo_op(x, XENOPROF_enable_virq, NULL, 0) < 0) {
+			hv_seterr(err, errlen, "xenoprof enable_virq failed: %s", xo_errname(errno));
+			return xo_fail(x);
+		}
+		x->virq = true;
+	}
+	return x;
+}
+
+static const char *
+xo_cpu_type(const void *be)
+{
+	return ((const struct xo *)be)->cpu_type;
+}
+
+static long
+xo_msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	return nanosleep(&ts, NULL);
+}
+
+static int
+xo_start(void *be, char *err, size_t errlen)
+{
+	struct xo *x = be;
+	int waited = 0;
+
+	if (!x->primary) {
+		/* An active domain joins the primary's session. */
+		if (x->virq)
+			return 0;
+		if (xo_op(x, XENOPROF_enable_virq, NULL, 0) < 0) {
+			if (errno == EPERM)
+				return hv_seterr(err, errlen, "domain %u is not in dom0's active list: run "
+				    "xenprof-ctl --start-daemon --active-domains=%u in dom0 first",
+				    x->self, x->self);
+			return hv_seterr(err, errlen, "xenoprof enable_virq failed: %s", xo_errname(errno));
+		}
+		x->virq = true;
+		x->profiling = true;
+		return 0;
+	}
+	/* start is refused until every active domain did enable_virq. */
+	while (xo_op(x, XENOPROF_start, NULL, 0) < 0) {
+		char list[256] = "";
+		size_t o = 0;
+
+		if (errno != EPERM || waited >= x->start_timeout_ms) {
+			for (uint32_t i = 0; i < x->nactive && o < sizeof(list); i++)
+				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%u", i ? "," : "", x->active[i]);
+			if (errno == EPERM && x->nactive)
+				return hv_seterr(err, errlen, "start: not every active domain is ready after "
+				    "%d ms (active domains %s): run xenprof-ctl --start in each of them",
+				    waited, list);
+			return hv_seterr(err, errlen, "xenoprof start failed: %s", xo_errname(errno));
+		}
+		xo_msleep(10);
+		waited += 10;
+	}
+	x->profiling = true;
+	return 0;
+}
+
+static int
+xo_stop(void *be, char *err, size_t errlen)
+{
+	struct xo *x = be;
+
+	if (!x->profiling)
+		return 0;
+	x->profiling = false;
+	if (x->primary && xo_op(x, XENOPROF_stop, NULL, 0) < 0)
+		return hv_seterr(err, errlen, "xenoprof stop failed: %s", xo_errname(errno));
+	return 0;
+}
+
+static int
+xo_pollfds(void *be, struct pollfd *fds, int max)
+{
+	return 0;	/* polled on a timer */
+}
+
+static int
+xo_poll_interval_ms(const void *be)
+{
+	return ((const struct xo *)be)->interval_ms;
+}
+
+static long
+xo_drain(void *be, const struct hv_sink *sink)
+{
+	struct xo *x = be;
+	long n = 0;
+	uint32_t maxfill = 0;
+
+	for (uint32_t i = 0; i < x->nrings; i++) {
+		uint32_t fill = 0;
+
+		n += xo_ring_drain(&x->rings[i], &x->rcfg, sink, &x->st, &fill);
+		/* Fill in per mille of the ring, to adapt the interval. */
+		fill = (uint32_t)((uint64_t)fill * 1000 / x->rings[i].size);
+		if (fill > maxfill)
+			maxfill = fill;
+	}
+	if (maxfill > 250 && x->interval_ms > 1)
+		x->interval_ms /= 2;
+	else if (maxfill < 60 && x->interval_ms < 100)
+		x->interval_ms++;
+	return n;
+}
+
+static void
+xo_stats(const void *be, struct hv_stats *st)
+{
+	*st = ((const struct xo *)be)->st;
+}
+
+static void
+xo_close(void *be)
+{
+	xo_fail(be);
+}
+
+static const struct hv_event_info *
+xo_events(size_t *n)
+{
+	return xo_event_infos(n);
+}
+
+static int
+xo_check(const struct hv_event *ev, char *err, size_t errlen)
+{
+	const struct xo_event_def *d;
+
+	return xo_event_resolve("", ev, &d, err, errlen);
+}
+
+const struct hv_backend_ops hv_xenoprof_ops = {
+	.name = "xenoprof",
+	.open = xo_open,
+	.cpu_type = xo_cpu_type,
+	.start = xo_start,
+	.stop = xo_stop,
+	.pollfds = xo_pollfds,
+	.poll_interval_ms = xo_poll_interval_ms,
+	.drain = xo_drain,
+	.stats = xo_stats,
+	.close = xo_close,
+	.events = xo_events,
+	.check = xo_check,
+	.default_event = "CPU_CLK_UNHALTED:100000",
+};

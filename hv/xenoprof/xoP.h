@@ -1,0 +1,72 @@
+/*
+ * xoP.h: private to the xenoprof backend (hv/xenoprof/).
+ *
+ * The backend drives Xen's xenoprof_op (hypercall 31) from user space
+ * through libxencall, maps the per-vCPU sample rings with
+ * libxenforeignmemory, and names domains with libxenctrl and libxenstore.
+ * Domain attribution is by ring: a ring belongs to one vCPU of one domain.
+ */
+#ifndef XP_XOP_H
+#define XP_XOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/hv.h"
+
+/* ---- ring.c: the consumer side of one struct xenoprof_buf ------------ */
+
+#define XO_ENTRY_SIZE	16	/* struct event_log, native x86-64 */
+#define XO_HEADER_SIZE	48	/* offsetof(struct xenoprof_buf, event_log) */
+
+/* One vCPU ring, mapped from the hypervisor. */
+struct xo_ring {
+	volatile uint8_t *buf;		/* struct xenoprof_buf, in the mapping */
+	uint32_t	size;		/* slots, validated against the mapping */
+	uint32_t	domid;
+	uint32_t	vcpu;
+	uint64_t	lost_seen;	/* lost_samples already reported */
+	/* A call-chain group in progress: escape, sample, return addresses. */
+	enum { XO_NONE, XO_EXPECT_SAMPLE, XO_FRAMES, XO_SKIP_FRAMES } trace;
+	struct hv_sample pending;	/* the group's sample, when XO_FRAMES */
+	uint64_t	chain[HV_MAX_CHAIN];
+};
+
+/* What the ring parser needs to know about the session. */
+struct xo_ring_cfg {
+	uint32_t	nevents;	/* valid counter indexes */
+	uint32_t	max_chain;
+	bool		want_kernel[HV_MAX_EVENTS];	/* deliver mode 1/2 samples */
+	bool		want_user[HV_MAX_EVENTS];	/* deliver mode 0 samples */
+};
+
+/*
+ * Attach R to the buffer at BUF (BYTES long up to the end of the mapping):
+ * check the header against the geometry Xen reported.  -1 if it does not fit.
+ */
+int xo_ring_attach(struct xo_ring *r, volatile uint8_t *buf, size_t bytes, uint32_t bufsize,
+    uint32_t domid);
+/* Deliver the entries between tail and head, then publish the new tail. */
+long xo_ring_drain(struct xo_ring *r, const struct xo_ring_cfg *cfg,
+    const struct hv_sink *sink, struct hv_stats *st, uint32_t *fill);
+
+/* ---- events.c: event names for the cpu types Xen reports ------------- */
+
+struct xo_event_def {
+	const char     *name;
+	uint32_t	code;
+	uint32_t	unit_mask;	/* default */
+	uint64_t	min_count;
+	const char     *desc;
+};
+
+/* The events of CPU_TYPE (NULL if the type is unknown); *N their number. */
+const struct xo_event_def *xo_events_for(const char *cpu_type, size_t *n);
+/* All events of every known cpu type, for --list-events. */
+const struct hv_event_info *xo_event_infos(size_t *n);
+/* Resolve EV on CPU_TYPE ("" = check against every type). -1 with ERR. */
+int xo_event_resolve(const char *cpu_type, const struct hv_event *ev,
+    const struct xo_event_def **def, char *err, size_t errlen);
+
+#endif /* XP_XOP_H */
