@@ -387,7 +387,9 @@ meta_init(struct xps_meta *m)
 	m->callgraph = d.setup.callgraph;
 	snprintf(m->vmlinux, sizeof(m->vmlinux), "%s", d.setup.vmlinux);
 	snprintf(m->xen, sizeof(m->xen), "%s", d.setup.xen);
-	m->kernel_text = d.kern.text;
+	/* Xen PV kernels are not randomized: vmlinux addresses are the runtime
+	 * ones.  On perf, the running kernel's _text gives the KASLR slide. */
+	m->kernel_text = strcmp(m->backend, "xenoprof") == 0 ? 0 : d.kern.text;
 	m->nevents = d.nevents;
 	for (uint32_t i = 0; i < d.nevents && i < XPS_MAX_EVENTS; i++) {
 		const struct hv_event *e = &d.events[i];
