@@ -38,14 +38,14 @@ for kv in $shares; do
 done
 
 if [ -n "$perfdata" ]; then
-	perf report -i "$perfdata" --stdio --sort sym --comm shares-burn 2>/dev/null >"$T/perf.txt"
+	perf report -i "$perfdata" --stdio --sort dso,sym 2>"$T/perf.err" >"$T/perf.txt"
 	for kv in $shares; do
 		s=${kv%%=*}; v=${kv#*=}
 		p=$(python3 - "$T/perf.txt" "$s" <<'PY'
 import re, sys
 vals = {}
 for line in open(sys.argv[1]):
-    m = re.match(r'\s*([\d.]+)%\s+\[\.\]\s+work_(\w+)', line)
+    m = re.match(r'\s*([\d.]+)%\s+shares-burn\s+\[\.\]\s+work_(\w+)', line)
     if m:
         vals[m.group(2)] = float(m.group(1))
 tot = sum(vals.values()) or 1
@@ -54,6 +54,7 @@ PY
 )
 		check "work_$s: xenprof $v % vs perf record -a $p % (±3)" within "$v" "$p" 3
 	done
+	grep -q 'shares-burn' "$T/perf.txt" || { echo "perf report said:"; head -30 "$T/perf.txt" "$T/perf.err"; }
 else
 	echo "note: perf not installed or not usable; comparison with perf record skipped"
 fi

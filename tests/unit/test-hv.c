@@ -380,9 +380,14 @@ test_backend_select(void)
 	CU_ASSERT_EQUAL_FATAL(hv_event_parse("cpu-clock:1000000", &cfg.events[0], err,
 	    sizeof(err)), 0);
 
+	/* Not on Xen: xenoprof says so in one line and names the way out. */
 	cfg.backend = "xenoprof";
 	CU_ASSERT_PTR_NULL(hv_open(&cfg, err, sizeof(err)));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "xenoprof backend is not available in this build"));
+#ifdef HAVE_XEN
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--backend=perf"));
+#else
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no Xen support"));
+#endif
 	CU_ASSERT_PTR_NULL(strchr(err, '\n'));
 
 	cfg.backend = "oprofile";
@@ -399,8 +404,6 @@ test_backend_select(void)
 	CU_ASSERT_PTR_NULL(hv_open(&cfg, err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "power of 2"));
 	cfg.ring_pages = 0;
-	cfg.nevents = 0;
-	CU_ASSERT_PTR_NULL(hv_open(&cfg, err, sizeof(err)));
 	CU_ASSERT_PTR_NULL(hv_open(NULL, err, sizeof(err)));
 }
 
