@@ -133,8 +133,11 @@ ctl_start_daemon_exec(struct ctl *c)
 	}
 	if (ctl_make_setup(c, &s, true) == -1)
 		return 1;
-	if (ctl_spawn_daemon(c) == -1)
+	if (ctl_spawn_daemon(c) == -1) {
+		ctl_setup_done(c, false);
 		return 1;
+	}
+	ctl_setup_done(c, true);
 	printf("xenprofd (pid %ld) started on %s, not yet sampling\n", ctl_daemon_pid(c), c->sessdir);
 	return 0;
 }

@@ -19,8 +19,13 @@ ctl_start_exec(struct ctl *c)
 	if (!pid) {
 		struct setup s;
 
-		if (ctl_make_setup(c, &s, true) == -1 || ctl_spawn_daemon(c) == -1)
+		if (ctl_make_setup(c, &s, true) == -1)
 			return 1;
+		if (ctl_spawn_daemon(c) == -1) {
+			ctl_setup_done(c, false);
+			return 1;
+		}
+		ctl_setup_done(c, true);
 	}
 	return ctl_simple(c, XP_REQ_START, NULL, 0, "--start");
 }

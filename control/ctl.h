@@ -52,8 +52,14 @@ int ctl_wait_exit(const struct ctl *c, int timeout_s);
 int ctl_simple(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
     const char *what);
 
-/* setup.c of ctl: load SESSDIR/setup, apply the command line, validate, store. */
+/*
+ * setup.c of ctl: load SESSDIR/setup, apply the command line, validate, and
+ * with STORE write it, keeping the previous file as setup.prev until
+ * ctl_setup_done() says whether the daemon accepted it.
+ */
 int ctl_make_setup(const struct ctl *c, struct setup *s, bool store);
+/* OK: drop setup.prev; not OK: put the previous setup back. */
+void ctl_setup_done(const struct ctl *c, bool ok);
 /* ctl-start-daemon.c: spawn xenprofd for C and wait until it is ready. */
 int ctl_spawn_daemon(const struct ctl *c);
 

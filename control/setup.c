@@ -1,6 +1,8 @@
 /* xenprof-ctl: building and storing the session setup. */
 
 #include <err.h>
+#include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,9 +40,32 @@ ctl_make_setup(const struct ctl *c, struct setup *s, bool store)
 		warnx("%s", err);
 		return -1;
 	}
-	if (store && setup_store(s, path, err, sizeof(err)) == -1) {
-		warnx("%s", err);
-		return -1;
+	if (store) {
+		char prev[4300];
+
+		snprintf(prev, sizeof(prev), "%s.prev", path);
+		unlink(prev);
+		if (link(path, prev) == -1 && errno != ENOENT) {
+			warn("%s", prev);
+			return -1;
+		}
+		if (setup_store(s, path, err, sizeof(err)) == -1) {
+			warnx("%s", err);
+			return -1;
+		}
 	}
 	return 0;
+}
+
+void
+ctl_setup_done(const struct ctl *c, bool ok)
+{
+	char path[4200], prev[4300];
+
+	snprintf(path, sizeof(path), "%s/%s", c->sessdir, XP_SETUP_NAME);
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	if (ok)
+		unlink(prev);
+	else if (rename(prev, path) == -1 && errno == ENOENT)
+		unlink(path);	/* there was no setup before this one */
 }

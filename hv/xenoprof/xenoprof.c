@@ -64,7 +64,7 @@ struct xo {
 	uint32_t	nrings;
 	uint32_t	nactive;
 	uint32_t	active[HV_MAX_DOMAINS];	/* other active domains */
-	bool		reserved, virq, profiling, initialized;
+	bool		reserved, virq, profiling, initialized, got_buffer;
 	int		interval_ms;
 	int		start_timeout_ms;
 	int		lockfd;
@@ -226,9 +226,12 @@ xo_teardown(struct xo *x)
 	if (x->profiling && x->primary)
 		xo_op(x, XENOPROF_stop, NULL, 0);
 	x->profiling = false;
-	if (x->virq)
+	/* disable_virq also unshares our buffer pages: without it the next
+	 * get_buffer finds them referenced (EBUSY), even if virq was never on. */
+	if (x->virq || x->got_buffer)
 		xo_op(x, XENOPROF_disable_virq, NULL, 0);
 	x->virq = false;
+	x->got_buffer = false;
 	if (x->reserved)
 		xo_op(x, XENOPROF_release_counters, NULL, 0);
 	x->reserved = false;
@@ -390,6 +393,7 @@ xo_open(const struct hv_config *cfg, char *err, size_t errlen)
 		return xo_fail(x);
 	}
 	memcpy(&gb, x->hbuf, sizeof(gb));
+	x->got_buffer = true;
 	if (xo_map(x, x->self, (uint32_t)gb.nbuf, (uint32_t)gb.bufsize, gb.buf_gmaddr, err, errlen) == -1)
 		return xo_fail(x);
 
