@@ -13,7 +13,13 @@ ctl --start --event=cpu-clock:250000 >/dev/null || { bad "start"; finish; exit; 
 perfdata=""
 if command -v perf >/dev/null 2>&1 && perf record -o "$T/probe.data" -a -e cpu-clock -F 4000 -- true >/dev/null 2>&1; then
 	perfdata=$T/perf.data
-	perf record -q -o "$perfdata" -a -e cpu-clock -F 4000 -- "$BURN" -j 2 3 alpha=50 beta=30 gamma=20 >/dev/null 2>&1
+	if ! perf record -q -o "$perfdata" -a -e cpu-clock -F 4000 -- "$BURN" -j 2 3 alpha=50 beta=30 gamma=20 >/dev/null 2>"$T/perf-record.err"; then
+		# perf itself failed (seen: it aborts now and then under load); the
+		# comparison cannot be made this time, xenprof's own checks still are.
+		echo "note: perf record failed ($(tail -1 "$T/perf-record.err")); comparison with perf skipped"
+		perfdata=""
+		"$BURN" -j 2 1 alpha=50 beta=30 gamma=20
+	fi
 else
 	"$BURN" -j 2 3 alpha=50 beta=30 gamma=20
 fi
