@@ -2,7 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +182,11 @@ write_kallsyms(struct store *st, char *err, size_t errlen)
 void
 store_fini(struct store *st)
 {
+	char e[512];
+
+	while (st->bg_pid > 0)
+		if (store_flush_bg_poll(st, e, sizeof(e)) == 0)
+			usleep(1000);
 	drop_profiles(st);
 }
 
@@ -197,8 +207,91 @@ store_profile(struct store *st, uint32_t domid, const char *name)
 	return p;
 }
 
+static int store_write(struct store *st, char *err, size_t errlen);
+
 int
 store_flush(struct store *st, char *err, size_t errlen)
+{
+	char e[512];
+
+	/* A background flush still writing would rename its files over ours. */
+	while (st->bg_pid > 0)
+		if (store_flush_bg_poll(st, e, sizeof(e)) == 0)
+			usleep(1000);
+	return store_write(st, err, errlen);
+}
+
+int
+store_flush_bg(struct store *st)
+{
+	int p[2];
+	pid_t pid;
+
+	if (st->bg_pid > 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	pid = fork();
+	if (pid == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		char err[512];
+
+		/* A writer outliving a killed daemon could rename a stale snapshot
+		 * over what the next daemon wrote: die with the parent. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		close(p[0]);
+		if (store_write(st, err, sizeof(err)) == -1) {
+			(void)!write(p[1], err, strlen(err));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	st->bg_pid = pid;
+	st->bg_fd = p[0];
+	/* What the child writes is a snapshot: samples from now on are new. */
+	st->dirty = 0;
+	return 0;
+}
+
+int
+store_flush_bg_poll(struct store *st, char *err, size_t errlen)
+{
+	int status;
+	pid_t r;
+
+	if (st->bg_pid <= 0)
+		return 0;
+	r = waitpid(st->bg_pid, &status, WNOHANG);
+	if (r == 0 || (r == -1 && errno == EINTR))
+		return 0;
+	st->bg_pid = 0;
+	if (r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		close(st->bg_fd);
+		st->flushes++;
+		st->last_flush_ns = now_ns();
+		return 1;
+	}
+	{
+		ssize_t n = read(st->bg_fd, err, errlen - 1);
+
+		err[n > 0 ? n : 0] = '\0';
+		if (n <= 0)
+			snprintf(err, errlen, "flush: the writer process failed");
+	}
+	close(st->bg_fd);
+	st->dirty = 1;
+	return -1;
+}
+
+static int
+store_write(struct store *st, char *err, size_t errlen)
 {
 	char path[STORE_PATH_MAX + 32];
 

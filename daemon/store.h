@@ -8,6 +8,8 @@
 #ifndef XP_STORE_H
 #define XP_STORE_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 
 #include "daemon/kernel.h"
@@ -28,6 +30,8 @@ struct store {
 	uint64_t	flushes;
 	uint64_t	last_flush_ns;	/* CLOCK_REALTIME of the last good flush */
 	int		dirty;
+	pid_t		bg_pid;		/* background flush child, 0 if none */
+	int		bg_fd;		/* its error pipe */
 };
 
 /*
@@ -43,8 +47,20 @@ void store_fini(struct store *st);
 /* The profile of DOMID (created with NAME if new), or NULL if too many domains. */
 struct xps_profile *store_profile(struct store *st, uint32_t domid, const char *name);
 
-/* Write every profile and the meta to SESSDIR/current. */
+/* Write every profile and the meta to SESSDIR/current (waits for a background flush first). */
 int store_flush(struct store *st, char *err, size_t errlen);
+/*
+ * Start a flush in a forked child, so that the sampling loop never waits for
+ * the disk (fsync can take tens of ms, longer than a ring takes to fill).
+ * The child writes the copy-on-write snapshot of the profiles.  Returns 0
+ * if started (or one is still running), -1 if fork failed.
+ */
+int store_flush_bg(struct store *st);
+/*
+ * Reap a finished background flush.  Returns 1 if one finished (with ERR set
+ * and -1... see below), 0 if none finished; a failed one returns -1 with ERR.
+ */
+int store_flush_bg_poll(struct store *st, char *err, size_t errlen);
 /* Discard the current samples (memory and files) and start anew. */
 int store_reset(struct store *st, char *err, size_t errlen);
 /* Flush, move current to saved/NAME, start anew. */

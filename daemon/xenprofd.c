@@ -651,8 +651,21 @@ main(int argc, char **argv)
 			}
 		}
 		drain();
-		if (d.state == ST_SAMPLING && d.store.dirty && mono_ms() >= d.next_flush_ms)
-			flush(NULL, 0);
+		if (d.state == ST_SAMPLING && d.store.dirty && mono_ms() >= d.next_flush_ms) {
+			/* Periodic flushes are written by a child: the rings keep draining. */
+			if (store_flush_bg(&d.store) == -1)
+				flush(NULL, 0);
+			d.next_flush_ms = mono_ms() + d.setup.flush_ms;
+		}
+		{
+			char e[512];
+
+			if (store_flush_bg_poll(&d.store, e, sizeof(e)) == -1) {
+				d.flush_errors++;
+				snprintf(d.last_flush_error, sizeof(d.last_flush_error), "%s", e);
+				log_warnx("%s", e);
+			}
+		}
 		control_dispatch(ctl, fds + 1 + nsrc, nctl);
 	}
 

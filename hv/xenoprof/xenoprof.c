@@ -66,6 +66,7 @@ struct xo {
 	uint32_t	active[HV_MAX_DOMAINS];	/* other active domains */
 	bool		reserved, virq, profiling, initialized, got_buffer;
 	int		interval_ms;
+	uint64_t	last_drain_us;
 	int		start_timeout_ms;
 	int		lockfd;
 	struct hv_stats	st;
@@ -508,6 +509,15 @@ xo_msleep(int ms)
 	return nanosleep(&ts, NULL);
 }
 
+static uint64_t
+xo_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static int
 xo_start(void *be, char *err, size_t errlen)
 {
@@ -547,6 +557,8 @@ xo_start(void *be, char *err, size_t errlen)
 		waited += 10;
 	}
 	x->profiling = true;
+	x->last_drain_us = xo_now_us();
+	x->interval_ms = 1;
 	return 0;
 }
 
@@ -575,26 +587,39 @@ xo_poll_interval_ms(const void *be)
 	return ((const struct xo *)be)->interval_ms;
 }
 
+/*
+ * Drain every ring, then set the next interval so that the fastest-filling
+ * ring would be at most a quarter full by then: the drain period, not the
+ * per-sample cost, decides whether samples are lost.
+ */
 static long
 xo_drain(void *be, const struct hv_sink *sink)
 {
 	struct xo *x = be;
+	uint64_t now = xo_now_us(), dt = now - x->last_drain_us;
+	uint64_t worst_us = 50000;	/* the longest interval */
 	long n = 0;
-	uint32_t maxfill = 0;
 
 	for (uint32_t i = 0; i < x->nrings; i++) {
 		uint32_t fill = 0;
 
 		n += xo_ring_drain(&x->rings[i], &x->rcfg, sink, &x->st, &fill);
-		/* Fill in per mille of the ring, to adapt the interval. */
-		fill = (uint32_t)((uint64_t)fill * 1000 / x->rings[i].size);
-		if (fill > maxfill)
-			maxfill = fill;
+		if (fill > 0 && dt > 0) {
+			/* time for this ring to fill a quarter at the rate just seen */
+			uint64_t t = dt * (x->rings[i].size / 4) / fill;
+
+			if (t < worst_us)
+				worst_us = t;
+		}
 	}
-	if (maxfill > 250 && x->interval_ms > 1)
-		x->interval_ms /= 2;
-	else if (maxfill < 60 && x->interval_ms < 100)
-		x->interval_ms++;
+	x->last_drain_us = now;
+	/* Shorten at once; lengthen at most twice per drain (a drain soon after
+	 * the last one sees too little to judge a ring by). */
+	{
+		int want = worst_us < 1000 ? 1 : (int)(worst_us / 1000);
+
+		x->interval_ms = want < x->interval_ms * 2 ? want : x->interval_ms * 2;
+	}
 	return n;
 }
 
