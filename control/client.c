@@ -8,6 +8,8 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +45,102 @@ ctl_daemon_pid(const struct ctl *c)
 	return pid > 0 ? pid : 1;
 }
 
+/* 0: no progress output, 1: a self-updating line (tty), 2: one line per report. */
+static int
+progress_mode(void)
+{
+	const char *e = getenv("XENPROF_PROGRESS");
+
+	if (e && strcmp(e, "0") == 0)
+		return 0;
+	if (e && strcmp(e, "1") == 0)
+		return isatty(2) ? 1 : 2;
+	return isatty(2) ? 1 : 0;
+}
+
+static int progress_shown;
+
+void
+ctl_progress(int elapsed_s, const char *fmt, ...)
+{
+	int mode = progress_mode();
+	va_list ap;
+
+	if (mode == 0 || elapsed_s < 1)
+		return;
+	fprintf(stderr, mode == 1 ? "\rxenprof-ctl: " : "xenprof-ctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, mode == 1 ? "... (%d s)\033[K" : "... (%d s)\n", elapsed_s);
+	fflush(stderr);
+	progress_shown = mode;
+}
+
+void
+ctl_progress_done(void)
+{
+	if (progress_shown == 1) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
+	progress_shown = 0;
+}
+
+void
+ctl_waiting_for(const struct ctl *c, uint16_t type, char *buf, size_t len)
+{
+	struct setup s;
+	char path[4200], err[SETUP_ERR_LEN];
+
+	switch (type) {
+	case XP_REQ_START:
+		setup_init(&s);
+		snprintf(path, sizeof(path), "%s/%s", c->sessdir, XP_SETUP_NAME);
+		if (setup_load(&s, path, err, sizeof(err)) == 0 && s.active[0])
+			snprintf(buf, len, "waiting for the active domains %s to start sampling", s.active);
+		else
+			snprintf(buf, len, "waiting for xenprofd to start sampling");
+		break;
+	case XP_REQ_STOP:
+		snprintf(buf, len, "waiting for xenprofd to stop sampling and write every sample to the files");
+		break;
+	case XP_REQ_DUMP:
+		snprintf(buf, len, "waiting for xenprofd to write the samples taken so far to the files");
+		break;
+	case XP_REQ_SAVE:
+		snprintf(buf, len, "waiting for xenprofd to write the samples and save the session");
+		break;
+	case XP_REQ_RESET:
+		snprintf(buf, len, "waiting for xenprofd to discard the current samples");
+		break;
+	case XP_REQ_SHUTDOWN:
+		snprintf(buf, len, "waiting for xenprofd to stop sampling and flush before it exits");
+		break;
+	case XP_REQ_STATUS:
+		snprintf(buf, len, "waiting for xenprofd to report its status");
+		break;
+	default:
+		snprintf(buf, len, "waiting for xenprofd to answer");
+		break;
+	}
+}
+
 int
 ctl_wait_exit(const struct ctl *c, int timeout_s)
 {
+	long pid = ctl_daemon_pid(c);
+
 	for (int i = 0; i < timeout_s * 20; i++) {
-		if (ctl_daemon_pid(c) == 0)
+		if (ctl_daemon_pid(c) == 0) {
+			ctl_progress_done();
 			return 0;
+		}
+		if (i % 20 == 0)
+			ctl_progress(i / 20, "waiting for xenprofd (pid %ld) to exit", pid);
 		usleep(50000);
 	}
+	ctl_progress_done();
 	return -1;
 }
 
@@ -83,7 +173,7 @@ ctl_request(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
 	struct sockaddr_un sun;
 	struct xp_msg_hdr h;
 	struct timeval tv = { .tv_sec = c->timeout_s, .tv_usec = 0 };
-	int fd;
+	int fd, sent, timedout = 0;
 
 	reply[0] = '\0';
 	memset(&sun, 0, sizeof(sun));
@@ -110,9 +200,35 @@ ctl_request(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
 	h.type = type;
 	h.len = len;
 	h.reserved = 0;
-	if (send(fd, &h, sizeof(h), MSG_NOSIGNAL) != sizeof(h) ||
-	    (len && send(fd, p, len, MSG_NOSIGNAL) != (ssize_t)len) ||
-	    read_full(fd, &h, sizeof(h)) == -1) {
+	sent = send(fd, &h, sizeof(h), MSG_NOSIGNAL) == sizeof(h) &&
+	    (!len || send(fd, p, len, MSG_NOSIGNAL) == (ssize_t)len);
+	if (sent) {
+		/* Wait for the reply a second at a time, saying what we wait for. */
+		char what[SETUP_LIST_MAX + 100];
+		int waited = 0;
+
+		what[0] = '\0';
+		for (;;) {
+			struct pollfd pf = { .fd = fd, .events = POLLIN };
+			int r = poll(&pf, 1, 1000);
+
+			if (r > 0 || (r == -1 && errno != EINTR))
+				break;
+			if (r == 0 && ++waited >= c->timeout_s) {
+				timedout = 1;
+				break;
+			}
+			if (r == 0) {
+				if (what[0] == '\0')
+					ctl_waiting_for(c, type, what, sizeof(what));
+				ctl_progress(waited, "%s", what);
+			}
+		}
+		ctl_progress_done();
+		if (timedout)
+			errno = EAGAIN;
+	}
+	if (!sent || timedout || read_full(fd, &h, sizeof(h)) == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			snprintf(reply, replylen, "xenprofd did not answer within %d s; it may be hung: "
 			    "kill it and run xenprof-ctl --start-daemon again", c->timeout_s);

@@ -87,11 +87,19 @@ ctl_spawn_daemon(const struct ctl *c)
 		_exit(127);
 	}
 	close(pfd[1]);
-	for (;;) {
+	for (int waited = 0;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
 		ssize_t n;
+		int r = poll(&p, 1, 1000);
 
-		if (poll(&p, 1, c->timeout_s * 1000) <= 0) {
+		if (r == 0 && ++waited < c->timeout_s) {
+			/* Say what the daemon is doing instead of going quiet. */
+			ctl_progress(waited, "waiting for xenprofd (pid %ld) to open the sample source "
+			    "and program the counters", (long)pid);
+			continue;
+		}
+		ctl_progress_done();
+		if (r <= 0) {
 			snprintf(msg, sizeof(msg), "xenprofd did not report ready within %d s (see %s/xenprofd.log)",
 			    c->timeout_s, c->sessdir);
 			got = strlen(msg);

@@ -19,6 +19,13 @@ struct ctl {
 	int		nsetup;		/* SETUP options given on the command line */
 	char	      **setup_args;
 	int		timeout_s;	/* how long to wait for the daemon */
+	bool		sessdir_given;	/* --session-dir= was on the command line */
+	/* record: the command to run (NULL-terminated) and --pid-only */
+	char	      **cmd_argv;
+	bool		pid_only;
+	/* --top: -d SECONDS between frames, -n COUNT frames (0: until q) */
+	double		delay_s;
+	int		iterations;
 };
 
 struct ctl_cmd {
@@ -32,7 +39,7 @@ struct ctl_cmd {
 
 extern const struct ctl_cmd ctl_setup_cmd, ctl_start_daemon_cmd, ctl_start_cmd,
     ctl_stop_cmd, ctl_dump_cmd, ctl_save_cmd, ctl_reset_cmd, ctl_shutdown_cmd,
-    ctl_status_cmd, ctl_list_events_cmd;
+    ctl_status_cmd, ctl_list_events_cmd, ctl_record_cmd, ctl_top_cmd;
 
 /* client.c: talking to xenprofd */
 
@@ -48,6 +55,18 @@ int ctl_request(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
 long ctl_daemon_pid(const struct ctl *c);
 /* Wait up to TIMEOUT_S for the daemon's lock to be released; 0 when gone. */
 int ctl_wait_exit(const struct ctl *c, int timeout_s);
+/*
+ * Progress while waiting on the daemon: after a second, say on stderr what
+ * we are waiting for (a self-updating line on a tty; with XENPROF_PROGRESS=1
+ * one line per second anywhere; nothing otherwise, XENPROF_PROGRESS=0 never).
+ * ELAPSED_S is how long we have waited so far.
+ */
+void ctl_progress(int elapsed_s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The wait is over: clear the progress line, if one was shown. */
+void ctl_progress_done(void);
+/* What a request of TYPE waits for, for the progress line. */
+void ctl_waiting_for(const struct ctl *c, uint16_t type, char *buf, size_t len);
 /* Run a request and print its reply; the exit status for the command. */
 int ctl_simple(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
     const char *what);
@@ -60,6 +79,8 @@ int ctl_simple(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
 int ctl_make_setup(const struct ctl *c, struct setup *s, bool store);
 /* OK: drop setup.prev; not OK: put the previous setup back. */
 void ctl_setup_done(const struct ctl *c, bool ok);
+/* ctl-record.c: the path of xenprof-report ($XENPROF_REPORT, next to us, BINDIR); -1 if none. */
+int ctl_find_report(char *buf, size_t len);
 /* ctl-start-daemon.c: spawn xenprofd for C and wait until it is ready. */
 int ctl_spawn_daemon(const struct ctl *c);
 

@@ -29,13 +29,17 @@ static const struct ctl_cmd *ctl_cmds[] = {
 	&ctl_shutdown_cmd,
 	&ctl_status_cmd,
 	&ctl_list_events_cmd,
+	&ctl_record_cmd,
+	&ctl_top_cmd,
 };
 #define NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: xenprof-ctl [--session-dir=DIR] COMMAND [SETUP...]\n\ncommands:\n");
+	fprintf(f, "usage: xenprof-ctl [--session-dir=DIR] COMMAND [SETUP...]\n"
+	    "       xenprof-ctl record [--session-dir=DIR] [--pid-only] [SETUP...] -- COMMAND [ARGS...]\n"
+	    "       xenprof-ctl --top [--session-dir=DIR] [-d SECONDS] [-n FRAMES]\n\ncommands:\n");
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(f, "  %s\n", ctl_cmds[i]->usage);
 	fprintf(f, "\nSETUP: --event=NAME:COUNT[:UNITMASK[:KERNEL[:USER]]] (repeatable)\n"
@@ -43,7 +47,7 @@ usage(FILE *f)
 	    "       --separate=none|library|kernel|thread|cpu|all\n"
 	    "       --active-domains=LIST  --passive-domains=LIST  --passive-images=LIST\n"
 	    "       --callgraph=DEPTH      --backend=auto|xenoprof|perf\n"
-	    "       --flush-interval=MS\n"
+	    "       --flush-interval=MS    --force-images\n"
 	    "\nThe session dir defaults to /var/lib/xenprof.  See xenprof-ctl(1).\n");
 }
 
@@ -75,7 +79,7 @@ is_setup_opt(const char *arg)
 {
 	static const char *names[] = { "event=", "vmlinux=", "no-vmlinux", "xen=", "separate=",
 		"active-domains=", "passive-domains=", "passive-images=", "callgraph=",
-		"backend=", "flush-interval=" };
+		"backend=", "flush-interval=", "force-images" };
 
 	if (strncmp(arg, "--", 2) != 0)
 		return 0;
@@ -92,7 +96,7 @@ is_setup_opt(const char *arg)
 int
 main(int argc, char **argv)
 {
-	struct ctl c = { .sessdir = "/var/lib/xenprof", .timeout_s = 30 };
+	struct ctl c = { .sessdir = "/var/lib/xenprof", .timeout_s = 30, .delay_s = 2 };
 	const struct ctl_cmd *cmd = NULL;
 	char **setup = calloc((size_t)argc + 1, sizeof(*setup));
 
@@ -114,10 +118,43 @@ main(int argc, char **argv)
 		}
 		if (strncmp(a, "--session-dir=", 14) == 0) {
 			c.sessdir = a + 14;
+			c.sessdir_given = true;
 			if (*c.sessdir == '\0') {
 				warnx("--session-dir needs a directory");
 				return 2;
 			}
+			continue;
+		}
+		if (cmd == &ctl_record_cmd && strcmp(a, "--pid-only") == 0) {
+			c.pid_only = true;
+			continue;
+		}
+		if (cmd == &ctl_record_cmd && (strcmp(a, "--") == 0 || a[0] != '-')) {
+			/* The rest is the command to profile. */
+			c.cmd_argv = argv + i + (strcmp(a, "--") == 0);
+			break;
+		}
+		if (cmd == &ctl_top_cmd && (strcmp(a, "-d") == 0 || strncmp(a, "--delay=", 8) == 0 ||
+		    strcmp(a, "-n") == 0 || strncmp(a, "--iterations=", 13) == 0)) {
+			int isd = a[1] == 'd' || a[2] == 'd';
+			const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : (i + 1 < argc ? argv[++i] : NULL);
+			char *end;
+			double x = v ? strtod(v, &end) : 0;
+
+			if (v == NULL || *v == '\0' || *end != '\0' || x < (isd ? 0.1 : 1) || x > 1e6) {
+				warnx("--top: %s needs %s", a, isd ? "a number of seconds >= 0.1 (-d 2)" :
+				    "a number of frames >= 1 (-n 5)");
+				return 2;
+			}
+			if (isd)
+				c.delay_s = x;
+			else
+				c.iterations = (int)x;
+			continue;
+		}
+		if (cmd == NULL && (strcmp(a, "record") == 0 || strcmp(a, "top") == 0)) {
+			/* perf-style spelling of --record / --top */
+			cmd = a[0] == 'r' ? &ctl_record_cmd : &ctl_top_cmd;
 			continue;
 		}
 		if ((k = find_cmd(a, &value)) != NULL) {
@@ -154,6 +191,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	c.setup_args = setup;
+	if (cmd == &ctl_record_cmd && !c.sessdir_given)
+		c.sessdir = "xenprof_data";	/* like operf's oprofile_data */
 	if (cmd->needs_root) {
 		if (geteuid() != 0) {
 			warnx("--%s: must be run as root (uid 0)", cmd->name);

@@ -16,7 +16,7 @@ attrib_init(struct attrib *a, struct store *st, struct procmap *pm, const struct
 	a->kern = k;
 	a->xen = "";
 	a->img_mod = calloc(k->nmods ? k->nmods : 1, sizeof(*a->img_mod));
-	a->pending = calloc(ATTRIB_MAX_PENDING, sizeof(*a->pending));
+	a->pending = malloc(ATTRIB_MAX_PENDING * sizeof(*a->pending));
 	if (a->img_mod == NULL || a->pending == NULL)
 		abort();
 	a->pass = 1;
@@ -90,6 +90,7 @@ domain_for(struct attrib *a, uint32_t domid)
 			return NULL;
 		d->gen = a->store->gen;
 		d->img_kernel = d->img_xen = d->img_unknown = d->img_user = d->img_ambiguous = -1;
+		d->img_guests = -1;
 	}
 	if (d->self && a->img_mod_gen != a->store->gen) {
 		for (size_t i = 0; i < a->kern->nmods; i++)
@@ -174,8 +175,13 @@ defer(struct attrib *a, const struct hv_sample *s)
 		return -1;
 	q = &a->pending[a->npending++];
 	q->s = *s;
-	q->s.nchain = 0;
-	q->s.chain = NULL;
+	if (q->s.nchain > ATTRIB_PENDING_CHAIN) {
+		q->s.nchain = ATTRIB_PENDING_CHAIN;
+		a->chain_truncated++;
+	}
+	if (q->s.nchain)
+		memcpy(q->chain, s->chain, q->s.nchain * sizeof(q->chain[0]));
+	q->s.chain = NULL;	/* set when it is retried: the entry may move */
 	q->pass = a->pass;
 	return 0;
 }
@@ -215,6 +221,61 @@ user_image(struct attrib *a, struct attrib_domain *d, const struct hv_sample *s,
 	return file_image(a, d, m->file);
 }
 
+/*
+ * The mode of a call-chain frame: perf's chains cross from the kernel into
+ * user space (on x86-64 kernel addresses have the top bit set); xenoprof's
+ * frames are walked in the mode of their sample.
+ */
+static uint8_t
+frame_mode(const struct hv_sample *s, uint64_t pc)
+{
+	if (s->mode == HV_MODE_XEN || s->pid == HV_NO_PID)
+		return s->mode;
+	return (pc >> 63) ? HV_MODE_KERNEL : HV_MODE_USER;
+}
+
+/* Intern S's call chain as (image, offset) frames; 0 if it cannot be. */
+static uint32_t
+chain_id(struct attrib *a, struct attrib_domain *d, const struct hv_sample *s)
+{
+	uint32_t n = s->nchain < HV_MAX_CHAIN ? s->nchain : HV_MAX_CHAIN;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct hv_sample f = *s;
+		int32_t img = -1;
+		uint64_t off;
+
+		f.pc = s->chain[i];
+		f.mode = frame_mode(s, f.pc);
+		off = f.pc;
+		if (f.mode == HV_MODE_USER) {
+			if (d->self) {
+				img = user_image(a, d, &f, 0, &off);
+				if (img < 0)
+					off = f.pc;
+			} else
+				img = cached(&d->img_user, d->prof, XPS_IMG_ANON, "[user]", NULL, 0);
+		} else if (f.mode == HV_MODE_KERNEL)
+			img = kernel_image(a, d, f.pc);
+		else
+			img = a->xen[0] ?
+			    cached(&d->img_xen, d->prof, XPS_IMG_XEN, a->xen, a->xen_build_id, a->xen_build_id_len) :
+			    cached(&d->img_xen, d->prof, XPS_IMG_ANON, "[xen]", NULL, 0);
+		if (img < 0)
+			img = cached(&d->img_unknown, d->prof, XPS_IMG_ANON, "[unknown]", NULL, 0);
+		if (img < 0)
+			return 0;
+		a->frames[i].image = (uint32_t)img;
+		a->frames[i].pad = 0;
+		a->frames[i].offset = off;
+	}
+	return xps_profile_chain(d->prof, a->frames, n);
+}
+
+/* The hypervisor's part of the x86-64 address space, reserved in every PV kernel. */
+#define XEN_VIRT_START	0xffff800000000000ull
+#define XEN_VIRT_END	0xffff880000000000ull
+
 /* Count S; a user sample with no mapping is deferred when ALLOW_DEFER. */
 static void
 attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
@@ -222,16 +283,26 @@ attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
 	struct attrib_domain *d;
 	struct xps_key k;
 	int32_t img = -1;
+	struct hv_sample xs;
 
 	if ((d = domain_for(a, s->domid)) == NULL) {
 		a->unattributed++;
 		return;
 	}
+	if (a->xen_host && s->mode == HV_MODE_KERNEL && !s->guest &&
+	    s->pc >= XEN_VIRT_START && s->pc < XEN_VIRT_END) {
+		/* vPMU: an interrupt in Xen reaches dom0's perf as a kernel sample. */
+		xs = *s;
+		xs.mode = HV_MODE_XEN;
+		s = &xs;
+	}
 	xps_key_init(&k);
 	k.event = s->counter;
 	k.mode = s->mode;
 	k.offset = s->pc;
-	if (s->mode == HV_MODE_USER) {
+	if (s->guest) {
+		img = cached(&d->img_guests, d->prof, XPS_IMG_ANON, "[guests]", NULL, 0);
+	} else if (s->mode == HV_MODE_USER) {
 		if (d->self) {
 			img = user_image(a, d, s, allow_defer, &k.offset);
 			if (img == -2)
@@ -252,7 +323,7 @@ attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
 		return;
 	}
 	k.image = (uint32_t)img;
-	if (s->pid != HV_NO_PID && d->self) {
+	if (s->pid != HV_NO_PID && d->self && !s->guest) {
 		if ((a->separate & XPS_SEP_LIBRARY) &&
 		    (s->mode == HV_MODE_USER || (a->separate & XPS_SEP_KERNEL))) {
 			struct pm_file *exe = procmap_exe(a->pm, s->pid);
@@ -271,6 +342,8 @@ attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
 	}
 	if (a->separate & XPS_SEP_CPU)
 		k.cpu = s->cpu;
+	if (s->nchain && !s->guest)
+		k.chain = chain_id(a, d, s);
 	if (xps_profile_add(d->prof, &k, 1) == -1) {
 		a->unattributed++;
 		log_debug("attrib: %s", xps_errmsg());
@@ -291,10 +364,13 @@ attrib_end_pass(struct attrib *a)
 	for (i = 0; i < a->npending; i++) {
 		struct attrib_pending *q = &a->pending[i];
 
+		q->s.chain = q->chain;
 		if (procmap_lookup(a->pm, q->s.pid, q->s.pc) != NULL || q->pass < a->pass)
 			attribute(a, &q->s, 0);		/* found, or out of chances */
-		else
+		else if (kept != i)
 			a->pending[kept++] = *q;
+		else
+			kept++;
 	}
 	a->npending = kept;
 	a->pass++;
@@ -303,8 +379,10 @@ attrib_end_pass(struct attrib *a)
 void
 attrib_flush_pending(struct attrib *a)
 {
-	for (uint32_t i = 0; i < a->npending; i++)
+	for (uint32_t i = 0; i < a->npending; i++) {
+		a->pending[i].s.chain = a->pending[i].chain;
 		attribute(a, &a->pending[i].s, 0);
+	}
 	a->npending = 0;
 }
 

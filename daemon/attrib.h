@@ -14,6 +14,10 @@
  *                   mapping goes to [unknown]
  * A passive domain: xen as above, kernel -> its --passive-images entry (or
  * [kernel]), user -> [user] (its user space is opaque to dom0).
+ * perf in a dom0 with Xen's vPMU: samples flagged as a guest's go to the
+ * [guests] image (by guest kernel/user mode; perf is not told which
+ * guest), and kernel-mode pcs in the range x86-64 reserves for Xen are the
+ * hypervisor's, never dom0's kernel.
  */
 #ifndef XP_ATTRIB_H
 #define XP_ATTRIB_H
@@ -25,12 +29,14 @@
 #include "daemon/store.h"
 #include "hv/hv.h"
 
-#define ATTRIB_MAX_PENDING	65536
+#define ATTRIB_MAX_PENDING	16384
+#define ATTRIB_PENDING_CHAIN	32	/* frames kept with a deferred sample */
 #define ATTRIB_MAX_DOMAINS	XPS_MAX_DOMAINS
 
 struct attrib_pending {
-	struct hv_sample s;	/* without its chain */
+	struct hv_sample s;	/* s.chain points into chain */
 	uint64_t	pass;
+	uint64_t	chain[ATTRIB_PENDING_CHAIN];
 };
 
 /* What attrib knows of one domain; image indexes valid for generation gen. */
@@ -43,7 +49,7 @@ struct attrib_domain {
 	uint8_t		kbid[64];
 	uint32_t	gen;
 	struct xps_profile *prof;
-	int32_t		img_kernel, img_xen, img_unknown, img_user, img_ambiguous;
+	int32_t		img_kernel, img_xen, img_unknown, img_user, img_ambiguous, img_guests;
 };
 
 struct attrib {
@@ -52,6 +58,7 @@ struct attrib {
 	const struct kernel *kern;
 	uint32_t	separate;	/* XPS_SEP_* */
 	const char     *xen;		/* "" = none */
+	int		xen_host;	/* perf on a Xen dom0 (vPMU): kernel pcs in Xen's range are Xen's */
 	const uint8_t  *xen_build_id;
 	uint8_t		xen_build_id_len;
 	uint32_t	ndomains;
@@ -60,6 +67,8 @@ struct attrib {
 	int32_t	       *img_mod;	/* self domain: per kern->mods entry, -1 = not yet */
 	uint32_t	img_mod_gen;
 	uint64_t	unattributed;	/* samples that could not be counted at all */
+	uint64_t	chain_truncated;	/* deferred samples whose chain was cut */
+	struct xps_frame frames[HV_MAX_CHAIN];	/* scratch for one chain */
 	uint64_t	ambiguous;	/* user samples in several processes' mappings */
 	/* User samples waiting for the side band of another ring. */
 	uint64_t	pass;

@@ -196,6 +196,10 @@ setup_apply(struct setup *s, const char *arg, char *err, size_t errlen)
 		s->no_vmlinux = false;
 		return 1;
 	}
+	if (strcmp(arg, "--force-images") == 0) {
+		s->force_images = true;
+		return 1;
+	}
 	if (strcmp(arg, "--no-vmlinux") == 0) {
 		s->vmlinux[0] = '\0';
 		s->no_vmlinux = true;
@@ -214,8 +218,18 @@ setup_apply(struct setup *s, const char *arg, char *err, size_t errlen)
 		return 1;
 	}
 	if ((v = opt_value(arg, "callgraph")) != NULL) {
-		snprintf(err, errlen, "--callgraph is not supported yet; profile without it");
-		return -1;
+		char *end;
+		unsigned long depth;
+
+		errno = 0;
+		depth = strtoul(v, &end, 10);
+		if (errno || *end || end == v || depth > HV_MAX_CHAIN) {
+			snprintf(err, errlen, "--callgraph=%s: expected a call-chain depth from 0 to %d",
+			    v, HV_MAX_CHAIN);
+			return -1;
+		}
+		s->callgraph = (uint32_t)depth;
+		return 1;
 	}
 	if ((v = opt_value(arg, "active-domains")) != NULL)
 		return copy_value(s->active, sizeof(s->active), v, "--active-domains", err, errlen);
@@ -352,6 +366,10 @@ setup_store(const struct setup *s, const char *path, char *err, size_t errlen)
 		fprintf(f, "--passive-domains=%s\n", s->passive);
 	if (s->passive_images[0])
 		fprintf(f, "--passive-images=%s\n", s->passive_images);
+	if (s->callgraph)
+		fprintf(f, "--callgraph=%u\n", s->callgraph);
+	if (s->force_images)
+		fprintf(f, "--force-images\n");
 	fprintf(f, "--flush-interval=%u\n", s->flush_ms);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));

@@ -18,7 +18,7 @@
 
 #define SETUP_PATH_MAX	4096
 #define SETUP_LIST_MAX	1024
-#define SETUP_ERR_LEN	512
+#define SETUP_ERR_LEN	1024
 
 struct setup {
 	char		backend[16];		/* auto, perf, xenoprof */
@@ -33,6 +33,7 @@ struct setup {
 	char		passive[SETUP_LIST_MAX];
 	char		passive_images[SETUP_LIST_MAX];
 	uint32_t	flush_ms;		/* periodic flush interval */
+	bool		force_images;		/* use images whose build-id differs from what runs */
 };
 
 /* Defaults: backend auto, no events (setup_finish adds cpu-clock), flush 1 s. */

@@ -47,6 +47,28 @@ struct hv_event {
  */
 int hv_event_parse(const char *spec, struct hv_event *ev, char *err, size_t errlen);
 
+/* A unit mask's value and its name, from the event tables (added by hv/). */
+struct hv_um_value {
+	uint32_t	value;
+	const char     *name;		/* "" when the table names none */
+	const char     *desc;
+};
+
+/* OProfile's kinds: one fixed value, one of the values, or any OR of them. */
+enum hv_um_type {
+	HV_UM_MANDATORY = 0,
+	HV_UM_EXCLUSIVE = 1,
+	HV_UM_BITMASK = 2,
+};
+
+struct hv_unit_mask {
+	const char     *name;		/* the table's name for the mask ("core") */
+	enum hv_um_type	type;
+	uint32_t	defval;		/* used when the spec gives none */
+	uint32_t	nvalues;
+	const struct hv_um_value *values;
+};
+
 /* An event a backend offers, for --list-events and validation. */
 struct hv_event_info {
 	const char     *name;
@@ -54,6 +76,12 @@ struct hv_event_info {
 	uint64_t	min_count;
 	uint64_t	default_count;
 	bool		needs_pmu;
+	/* added by hv/ for the xenoprof tables (NULL / false / 0 on perf): */
+	const char     *cpu_type;	/* the cpu type whose table holds it */
+	bool		has_code;
+	uint32_t	code;		/* the event select */
+	uint32_t	counters;	/* bit i: counter i can count it; 0 = any */
+	const struct hv_unit_mask *unit_mask;	/* NULL: no unit mask */
 };
 
 /* ===================================================================== */
@@ -180,5 +208,27 @@ int hv_event_check(const char *backend, const struct hv_event *ev, char *err, si
 
 /* The events backend NAME offers; *N receives their number. */
 const struct hv_event_info *hv_events(const char *backend, size_t *n);
+
+/*
+ * Where the xenoprof event tables are read from: $XENPROF_EVENTS_DIR, else
+ * $(pkgdatadir)/events when installed, else the source tree's hv/events.
+ * hv_events("xenoprof") is empty when they cannot be read; then
+ * hv_event_tables_error() says why ("" otherwise).  (added by hv/)
+ */
+const char *hv_event_tables_dir(void);
+const char *hv_event_tables_error(void);
+
+/*
+ * Probe xenoprof without disturbing a session: refuses (returns 1 with WHY)
+ * when a xenprofd holds the hypervisor lock of this domain, since XENOPROF_init
+ * by the primary resets the hypervisor's state.  Otherwise calls
+ * XENOPROF_init through libxencall and, when it worked, shuts xenoprof down
+ * again.  0: available, CPU_TYPE (XENOPROF_CPU_TYPE_SIZE = 64 bytes) and
+ * *NUM_EVENTS filled, *PRIMARY whether this domain is the primary;
+ * -1: not available, *ERRNUM the errno init gave (0 if it was not reached)
+ * and WHY a one-line reason with the fix.  (added by hv/, hv/probe.c)
+ */
+int hv_xenoprof_probe(char *cpu_type, int *num_events, bool *primary, int *errnum,
+    char *why, size_t len);
 
 #endif /* XP_HV_H */

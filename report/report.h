@@ -47,7 +47,21 @@ void report_warn_quiet(int quiet);
 /* ===================================================================== */
 /* options (xenprof-report.c)                                            */
 
-enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV };
+enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_FOLDED, OUT_PPROF };
+
+/* What the sample columns of a row are (opreport's "classes"). */
+enum col_axis {
+	COL_EVENT,	/* one column per selected event (default) */
+	COL_DOMAIN,	/* --columns=domain: rows merged across domains */
+	COL_SESSION,	/* --columns=session: one column per session */
+	COL_DIFF,	/* { spec } { spec }: two columns and the change */
+};
+
+/* -s/--sort keys. */
+enum sort_key {
+	SORT_SAMPLES = 1, SORT_IMAGE, SORT_SYMBOL, SORT_DOMAIN, SORT_VMA, SORT_APP,
+};
+#define SORT_MAX	8
 
 /* --merge= bits: separation axes folded together in the rows. */
 enum merge_bits {
@@ -74,7 +88,24 @@ struct report_opts {
 	unsigned	merge;		/* enum merge_bits */
 	int		no_header;	/* -n */
 	int		help, version;
-	struct spec    *spec;		/* owned */
+	int		details;	/* -d (implies -l) */
+	int		debug_info;	/* -g */
+	int		callgraph;	/* -c (implies -l) */
+	int		accumulated;	/* -a */
+	int		global_percent;	/* --global-percent */
+	int		show_address;	/* -w */
+	int		reverse;	/* -r */
+	int		columns;	/* enum col_axis; COL_EVENT by default */
+	int		sort[SORT_MAX];	/* enum sort_key, nsort of them */
+	int		nsort;
+	char	      **incl_syms;	/* -i, NULL-terminated */
+	char	      **excl_syms;	/* -e */
+	const char     *archive_out;	/* --archive=FILE: write, no report */
+	struct spec    *spec;		/* owned: the whole selection */
+	/* Differential form: spec plus each side's braces (owned); nsides 0 or 2. */
+	struct spec    *side[2];
+	int		nsides;
+	char	       *archive_tmp;	/* extracted archive: removed at exit */
 };
 
 /*
@@ -101,6 +132,12 @@ struct spec {
 	struct strlist	events;		/* event: names */
 	struct strlist	domains;	/* domain: ids or names */
 	struct strlist	tids, tgids, cpus;	/* numeric, checked at parse time */
+	struct strlist	sessions_x;	/* session-exclude: */
+	struct strlist	images_x;	/* image-exclude: */
+	struct strlist	lib_images;	/* lib-image: dependent images of an app */
+	struct strlist	counts;		/* count: sampling periods (numeric) */
+	struct strlist	unit_masks;	/* unit-mask: (0x.. or decimal) */
+	struct strlist	archives;	/* archive: FILE (one) */
 };
 
 struct spec *spec_new(void);
@@ -118,6 +155,15 @@ int spec_num_match(const struct strlist *l, uint32_t v);
 /* Does domain DOMID named NAME match the domain: list? */
 int spec_domain_match(const struct spec *s, uint32_t domid, const char *name);
 int spec_event_match(const struct spec *s, const char *name);
+/* Does an event (name, count, unit mask) pass event:, count: and unit-mask:? */
+int spec_event_full_match(const struct spec *s, const char *name, uint64_t count, uint32_t um);
+/* Image selection with image:, image-exclude: and lib-image: (APP may be NULL). */
+int spec_image_select(const struct spec *s, const char *path, const char *shown,
+		      const char *app, int is_dependent);
+/* A copy of A with B's lists appended (B may be NULL). */
+struct spec *spec_merge(const struct spec *a, const struct spec *b);
+/* Is the spec empty (matches everything, current session)? */
+int spec_empty(const struct spec *s);
 
 /* ===================================================================== */
 /* kallsyms.c: the session's copy of /proc/kallsyms                      */
@@ -188,19 +234,80 @@ const char *sym_lookup(struct sym_image *im, enum sym_addr_kind kind,
 		       uint64_t v, uint64_t slide, uint64_t *lo, uint64_t *hi);
 /* File offset -> link-time virtual address via PT_LOAD; -1 if in no segment. */
 int sym_offset_to_vaddr(struct sym_image *im, uint64_t off, uint64_t *vaddr);
+/*
+ * Source position of link-time address VADDR: "file:line" into BUF and, when
+ * INL is not NULL, the inline frames at VADDR ("f1 <- f2", innermost first,
+ * "" when none) into INL.  -1 (BUF = "") without line information.
+ */
+int sym_srcline(struct sym_image *im, uint64_t vaddr, char *buf, size_t len,
+		char *inl, size_t inllen);
 
 /* ===================================================================== */
 /* aggregate.c: selection, symbolization, rows                           */
 
 struct report_row {
-	uint32_t	domain;
+	uint32_t	domain;		/* XPS_NONE with --columns=domain */
 	const char     *domain_name;
 	const char     *image;		/* full display path */
 	const char     *app;		/* application image or NULL */
 	const char     *symbol;		/* NULL in the image summary */
 	uint32_t	tgid, tid, cpu;	/* XPS_NONE when not separated/merged */
-	uint64_t	samples;	/* sum over the selected events */
-	uint64_t       *ev;		/* per selected event (nevents entries) */
+	uint64_t	samples;	/* sum over the columns */
+	uint64_t       *col;		/* per column (r->ncols entries) */
+	uint64_t	vma;		/* symbol start (or lowest sampled) address */
+	const char     *src;		/* -g: "file:line" of the symbol, or NULL */
+	size_t		det, ndet;	/* -d: r->det[det .. det + ndet) */
+};
+
+/* -d: one sampled address inside a symbol. */
+struct report_detail {
+	uint64_t	vma;
+	uint64_t	samples;
+	const char     *src;		/* -g: "file:line", or NULL */
+	const char     *inl;		/* -g: inline frames, or NULL */
+};
+
+/* A sample column: an event, a domain, a session or a side of a diff. */
+struct report_col {
+	const char     *name;
+	uint64_t	total;		/* samples of the column in the selection */
+	uint64_t	lost;
+};
+
+/* Per-domain totals (every selected profile, also those without samples). */
+struct report_cpu_loss {
+	uint32_t	cpu;		/* cpu / vcpu, XPS_NONE: not per cpu */
+	uint64_t	count;
+};
+
+struct report_domain {
+	uint32_t	domid;
+	const char     *name;
+	uint64_t	samples, xen, kernel, user, lost;
+	struct report_cpu_loss *lost_cpu;	/* sorted by cpu */
+	size_t		nlost_cpu;
+};
+
+/* Stack formats and -c: a distinct address (location) and the samples. */
+struct report_loc {
+	uint64_t	offset;		/* as in xps_key */
+	uint64_t	vma;		/* link-time address (file images) or offset */
+	uint32_t	img;		/* index into report images (report_image_*) */
+	const char     *symbol;		/* never NULL after aggregation ("[unknown]") */
+	const char     *image;		/* display path */
+};
+
+struct report_stack {
+	uint32_t	leaf;		/* loc index */
+	uint32_t	chain;		/* index into r->chains, XPS_NONE: no callers */
+	uint32_t	domain;
+	uint32_t	col;
+	uint64_t	count;
+};
+
+struct report_chain {
+	size_t		first;		/* into r->chain_locs: callers innermost first */
+	uint32_t	n;
 };
 
 struct report_event {
@@ -231,8 +338,30 @@ struct report {
 	int			ndomains;	/* distinct domains in the rows */
 	int			has_app, has_tid, has_tgid, has_cpu;
 	uint32_t		separate;	/* union of the sessions' bits */
+	enum col_axis		axis;
+	struct report_col	cols[XPS_MAX_DOMAINS + XPS_MAX_EVENTS];
+	size_t			ncols;
+	struct report_domain   *doms;		/* sorted by domid */
+	size_t			ndoms;
+	struct report_detail   *det;		/* -d */
+	size_t			ndet;
+	struct report_loc      *locs;		/* every distinct (image, offset) */
+	size_t			nlocs;
+	struct report_stack    *stacks;		/* one per selected record */
+	size_t			nstacks;
+	struct report_chain    *chains;
+	size_t			nchains;
+	uint32_t	       *chain_locs;
+	int			has_chains;
 	void		       *priv;		/* aggregate.c state */
 };
+
+/* Report image IMG (loc->img): display path, file used, build-id, kind. */
+const char *report_image_file(const struct report *r, uint32_t img);
+int report_image_build_id(const struct report *r, uint32_t img, const uint8_t **id);
+int report_image_kind(const struct report *r, uint32_t img);
+size_t report_nimages(const struct report *r);
+const char *report_image_name(const struct report *r, uint32_t img);
 
 /*
  * Open the sessions named by OPTS->spec (default current).  0, or 1 with a
@@ -251,13 +380,19 @@ struct out_ctx {
 	FILE		       *f;
 	const struct report    *r;
 	const struct report_opts *opts;
-	int			multi_ev;	/* more than one event column */
+	int			multi_ev;	/* more than one sample column */
+	uint64_t		cum;		/* -a: samples of the rows so far */
 	void		       *priv;
 };
 
-/* One output format; functions are called in order head, {group, row*}*, tail. */
+/*
+ * One output format; functions are called in order head, {group, row*}*, tail.
+ * A format with whole() (folded, pprof) gets the report in one call instead
+ * and returns 0 or -1.
+ */
 struct output {
 	const char     *name;
+	int	      (*whole)(struct out_ctx *);
 	void	      (*head)(struct out_ctx *);
 	/* Start of an application group (summary with --separate=library); text only. */
 	void	      (*group)(struct out_ctx *, const struct report_row *app_total, int nested_rows);
@@ -265,7 +400,7 @@ struct output {
 	void	      (*tail)(struct out_ctx *, size_t shown, size_t hidden);
 };
 
-extern const struct output out_text, out_json, out_csv;
+extern const struct output out_text, out_json, out_csv, out_folded, out_pprof;
 
 const struct output *out_lookup(enum out_format f);
 /* Sort, threshold and print R with O.  0, or -1 if writing failed. */
@@ -275,5 +410,25 @@ double out_percent(uint64_t n, uint64_t total);
 const char *out_basename(const char *path);
 /* Does ROW pass the threshold (any event column, or the total)? */
 int out_row_shown(const struct report *r, const struct report_row *row, double pct);
+/* Does ROW pass -i/-e? */
+int out_row_selected(const struct report_opts *o, const struct report_row *row);
+/* -c: print the call graph (text or JSON, per OPTS->format). */
+int out_callgraph(FILE *f, const struct report *r, const struct report_opts *opts);
+/* JSON string literal (output-json.c). */
+void json_string(FILE *f, const char *s);
+/* Diff of one row: percent change, and "+++" / "---" / NULL status. */
+double out_diff(const struct report *r, const struct report_row *row, const char **status);
+
+/* ===================================================================== */
+/* archive.c: --archive=FILE (ustar) and archive:FILE                     */
+
+/* Write the sessions of R and the images they need into FILE. 0 or -1 + ERR. */
+int archive_write(const struct report *r, const char *file, char *err, size_t errlen);
+/*
+ * Extract FILE into a new temporary directory; *DIR receives it (malloc'd):
+ * DIR/sessions is a session dir, DIR/root the images' root.  0 or -1 + ERR.
+ */
+int archive_extract(const char *file, char **dir, char *err, size_t errlen);
+void archive_cleanup(const char *dir);
 
 #endif /* XP_REPORT_H */

@@ -24,6 +24,18 @@ head -c 3000 "$BURN" >"$T/truncated"
 expect_fail "truncated vmlinux" "truncated|corrupt" "$CTL" --session-dir="$O" --setup --vmlinux="$T/truncated"
 gzip -c "$BURN" >"$T/vmlinuz"
 expect_fail "gzip-compressed vmlinux" "uncompressed image needed" "$CTL" --session-dir="$O" --setup --vmlinux="$T/vmlinuz"
+mkdir -p "$O"; echo "--vmlinux=$BURN" >"$O/setup"
+expect_fail "a vmlinux whose build-id is not the running kernel's" "not the running kernel.*--force-images" \
+	"$CTL" --session-dir="$O" --start-daemon
+mkdir -p "$T/sysroot/sys/hypervisor/properties"
+echo 0123456789abcdef0123456789abcdef01234567 >"$T/sysroot/sys/hypervisor/properties/buildid"
+rm -f "$O/setup"
+expect_fail "a xen-syms whose build-id is not the running hypervisor's" "not the running hypervisor" \
+	env XENPROF_SYSROOT="$T/sysroot" "$CTL" --session-dir="$O" --start-daemon --xen="$BURN"
+check "--force-images accepts it anyway" env XENPROF_SYSROOT="$T/sysroot" "$CTL" --session-dir="$O" \
+	--start-daemon --xen="$BURN" --force-images
+"$CTL" --session-dir="$O" --shutdown >/dev/null 2>&1
+rm -f "$O/setup"
 expect_fail "unknown --separate value" "separate" "$CTL" --session-dir="$O" --setup --separate=bogus
 expect_fail "unknown option" "unknown option" "$CTL" --session-dir="$O" --setup --frobnicate
 expect_fail "two commands" "one command" "$CTL" --session-dir="$O" --stop --dump

@@ -339,6 +339,58 @@ test_attrib_domains(void)
 	fixture_fini(&f);
 }
 
+static void
+test_attrib_vpmu(void)
+{
+	struct fixture f;
+	struct hv_sample s;
+	struct xps_profile *p;
+	size_t n;
+	const struct xps_record *r;
+	int xen = 0, guests_k = 0, guests_u = 0, kernel = 0;
+
+	fixture_init(&f, "vpmu", XPS_SEP_THREAD);
+	f.a.xen_host = 1;
+	f.a.xen = "/boot/xen-syms";
+	memset(&s, 0, sizeof(s));
+	s.pid = s.tid = 1;
+	s.mode = HV_MODE_KERNEL;
+	s.pc = 0xffff82d040230600ull;		/* do_softirq in xen-syms 4.17 */
+	attrib_sample(&f.a, &s);
+	s.pc = 0xffffffff81000100ull;		/* dom0's own kernel */
+	attrib_sample(&f.a, &s);
+	s.guest = true;				/* a guest's kernel sample */
+	s.pc = 0xffffffff81000200ull;
+	attrib_sample(&f.a, &s);
+	s.mode = HV_MODE_USER;			/* a guest's user sample */
+	s.pc = 0x400000;
+	attrib_sample(&f.a, &s);
+	p = store_profile(&f.st, 0, NULL);
+	r = xps_profile_records(p, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		const struct xps_image *img = xps_profile_image_at(p, r[i].key.image);
+
+		if (strcmp(img->path, "/boot/xen-syms") == 0) {
+			xen++;
+			CU_ASSERT_EQUAL(img->kind, XPS_IMG_XEN);
+			CU_ASSERT_EQUAL(r[i].key.mode, XPS_MODE_XEN);
+			CU_ASSERT_EQUAL(r[i].key.offset, 0xffff82d040230600ull);
+		} else if (strcmp(img->path, "[guests]") == 0) {
+			guests_k += r[i].key.mode == XPS_MODE_KERNEL;
+			guests_u += r[i].key.mode == XPS_MODE_USER;
+			CU_ASSERT_EQUAL(r[i].key.tgid, XPS_NONE);	/* dom0's task means nothing */
+		} else {
+			kernel++;
+			CU_ASSERT_STRING_EQUAL(img->path, "[kernel.kallsyms]");
+			CU_ASSERT_EQUAL(r[i].key.offset, 0xffffffff81000100ull);
+		}
+	}
+	CU_ASSERT(xen == 1 && guests_k == 1 && guests_u == 1 && kernel == 1);
+	/* Not a Xen host: the same kernel pc is the kernel's. */
+	fixture_fini(&f);
+}
+
 /* ---- kernel ----------------------------------------------------------- */
 
 static void
@@ -430,7 +482,8 @@ test_setup_parse(void)
 		{ "--separate=library,thread", 1 }, { "--separate=bogus", -1 },
 		{ "--separate=", -1 }, { "--vmlinux=/x", 1 }, { "--no-vmlinux", 1 },
 		{ "--backend=perf", 1 }, { "--backend=other", -1 }, { "--flush-interval=5", -1 },
-		{ "--flush-interval=500", 1 }, { "--callgraph=8", -1 }, { "--xen=", -1 },
+		{ "--flush-interval=500", 1 }, { "--callgraph=8", 1 }, { "--callgraph=9999", -1 },
+		{ "--callgraph=x", -1 }, { "--force-images", 1 }, { "--xen=", -1 },
 		{ "--frob", 0 }, { "--start", 0 },
 	};
 	struct setup s;
@@ -499,6 +552,7 @@ main(void)
 	CU_add_test(s, "attrib deferral across rings", test_attrib_deferred_fork);
 	CU_add_test(s, "attrib kernel and separation", test_attrib_kernel_and_separation);
 	CU_add_test(s, "attrib passive domains", test_attrib_domains);
+	CU_add_test(s, "attrib vPMU: Xen range and guests", test_attrib_vpmu);
 	CU_add_test(s, "kernel symbol subset", test_kernel_syms_subset);
 	CU_add_test(s, "domain lists", test_domains_parse);
 	CU_add_test(s, "setup parse, store, load", test_setup_parse);
