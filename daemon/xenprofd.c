@@ -30,6 +30,7 @@
 #include "daemon/domains.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
+#include "daemon/privdrop.h"
 #include "daemon/procmap.h"
 #include "daemon/proto.h"
 #include "daemon/setup.h"
@@ -703,6 +704,8 @@ main(int argc, char **argv)
 	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		startup_fail("signalfd: %s", strerror(errno));
 
+	if (privdrop() == -1)
+		startup_fail("cannot drop capabilities: %s", strerror(errno));
 	log_info("xenprofd %s ready on %s (backend %s, cpu type %s)", PACKAGE_VERSION,
 	    d.sessdir, hv_name(d.src), hv_cpu_type(d.src));
 	if (!foreground) {
