@@ -140,12 +140,16 @@ kernel_write_syms(const struct kernel *k, uint64_t *addrs, size_t n, const char 
 		return -1;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Left by a killed writer with our pid (or planted): replace it, once. */
+	if (fd == -1 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
 		if (fd != -1)
 			close(fd);
 		return -1;
 	}
-	qsort(addrs, n, sizeof(*addrs), u64_cmp);
+	if (n > 0)
+		qsort(addrs, n, sizeof(*addrs), u64_cmp);
 	if (k->text)
 		fprintf(f, "%016llx T _text\n", (unsigned long long)k->text);
 	/* addrs and syms are both sorted: one merge walk.  Each hit symbol is

@@ -1,6 +1,7 @@
 /* xenprofd's log. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,18 @@ log_init(int foreground, const char *path)
 		log_fp = stderr;
 		return;
 	}
-	log_fp = fopen(path, "ae");
-	if (log_fp == NULL)
-		log_fp = stderr;
+	{
+		/* Never through a symlink planted in the session dir. */
+		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		log_fp = fd == -1 ? NULL : fdopen(fd, "a");
+		if (log_fp == NULL) {
+			if (fd != -1)
+				close(fd);
+			log_fp = stderr;
+			return;
+		}
+	}
 	setvbuf(log_fp, NULL, _IOLBF, 0);
 }
 

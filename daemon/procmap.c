@@ -350,7 +350,8 @@ procmap_fork(struct procmap *pm, uint32_t pid, uint32_t ppid)
 		if (child->maps == NULL)
 			abort();
 	}
-	memcpy(child->maps, parent->maps, parent->nmaps * sizeof(*parent->maps));
+	if (parent->nmaps > 0)
+		memcpy(child->maps, parent->maps, parent->nmaps * sizeof(*parent->maps));
 	child->nmaps = parent->nmaps;
 	pm->index_dirty = 1;
 	child->exe = parent->exe;

@@ -210,7 +210,8 @@ setup_apply(struct setup *s, const char *arg, char *err, size_t errlen)
 	if ((v = opt_value(arg, "separate")) != NULL)
 		return parse_separate(v, &s->separate, err, errlen) == -1 ? -1 : 1;
 	if ((v = opt_value(arg, "backend")) != NULL) {
-		if (strcmp(v, "auto") != 0 && strcmp(v, "perf") != 0 && strcmp(v, "xenoprof") != 0) {
+		if (strcmp(v, "auto") != 0 && strcmp(v, "perf") != 0 && strcmp(v, "xenoprof") != 0 &&
+		    strcmp(v, "replay") != 0) {
 			snprintf(err, errlen, "--backend: unknown backend '%s' (use auto, perf or xenoprof)", v);
 			return -1;
 		}

@@ -35,14 +35,35 @@ drop_profiles(struct store *st)
 	st->gen++;
 }
 
-/* A fresh session: the directory and an empty meta. */
+/* current/ is made if missing, and must be a directory, not a symlink to
+ * one: the daemon never writes through a symlink in the session dir. */
 static int
-begin(struct store *st, char *err, size_t errlen)
+make_curdir(struct store *st, char *err, size_t errlen)
 {
+	struct stat sb;
+
 	if (mkdir(st->curdir, 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", st->curdir, strerror(errno));
 		return -1;
 	}
+	if (lstat(st->curdir, &sb) == -1) {
+		snprintf(err, errlen, "%s: %s", st->curdir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory (%s); move it away", st->curdir,
+		    S_ISLNK(sb.st_mode) ? "a symbolic link" : "another kind of file");
+		return -1;
+	}
+	return 0;
+}
+
+/* A fresh session: the directory and an empty meta. */
+static int
+begin(struct store *st, char *err, size_t errlen)
+{
+	if (make_curdir(st, err, errlen) == -1)
+		return -1;
 	st->dirty = 1;
 	return store_flush(st, err, errlen);
 }
@@ -131,10 +152,8 @@ store_init(struct store *st, const char *sessdir, const struct xps_meta *meta,
 		snprintf(err, errlen, "%s: session directory path too long", sessdir);
 		return -1;
 	}
-	if (mkdir(st->curdir, 0700) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", st->curdir, strerror(errno));
+	if (make_curdir(st, err, errlen) == -1)
 		return -1;
-	}
 	if (adopt(st, err, errlen) == -1)
 		return -1;
 	return begin(st, err, errlen);

@@ -677,7 +677,8 @@ main(int argc, char **argv)
 	attrib_init(&d.attrib, &d.store, d.pm, &d.kern);
 	d.attrib.separate = d.setup.separate;
 	d.attrib.xen = d.setup.xen;
-	d.attrib.xen_host = strcmp(hv_name(d.src), "perf") == 0 && (d.setup.xen[0] || on_xen());
+	/* perf-like sources (perf, replay) in a dom0 with vPMU. */
+	d.attrib.xen_host = strcmp(hv_name(d.src), "xenoprof") != 0 && (d.setup.xen[0] || on_xen());
 	d.attrib.xen_build_id = d.store.meta.xen_build_id;
 	d.attrib.xen_build_id_len = d.store.meta.xen_build_id_len;
 	for (uint32_t i = 0; i < d.store.meta.ndomains; i++) {

@@ -31,6 +31,8 @@ struct hv_backend_ops {
 
 /* perf/perf.c */
 extern const struct hv_backend_ops hv_perf_ops;
+/* perf/replay.c: perf records from a file ($XENPROF_REPLAY), for tests */
+extern const struct hv_backend_ops hv_replay_ops;
 /* xenoprof/xenoprof.c */
 extern const struct hv_backend_ops hv_xenoprof_ops;
 
