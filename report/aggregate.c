@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,16 +119,25 @@ struct gimg {
 	const char     *file;		/* the file actually used (pool string) */
 };
 
-/* One selected record. */
+/* One selected record (a stack: its leaf location and its callers). */
 struct hit {
-	uint64_t	offset;
 	uint64_t	count;
-	uint32_t	gimg;
+	uint32_t	loc;		/* leaf location */
+	uint32_t	chain;		/* global chain index, NONE */
 	uint32_t	domain;
 	uint32_t	app;		/* pool id of the app's display path, NONE */
 	uint32_t	tgid, tid, cpu;
-	uint32_t	sym;		/* pool id, filled by the walk */
-	uint8_t		event;		/* global event index */
+	uint32_t	col;		/* column */
+	uint32_t	row;		/* filled by the fold */
+};
+
+/* A distinct (image, offset): symbolized once. */
+struct aloc {
+	uint64_t	offset;
+	uint64_t	vma;		/* link-time address */
+	uint64_t	symvma;		/* start of its symbol (or its own vma) */
+	uint32_t	gimg;
+	uint32_t	sym;		/* pool id, NONE until symbolized */
 };
 
 struct rowkey {
@@ -139,13 +150,25 @@ struct agg {
 	size_t		nimg, capimg;
 	uint32_t       *imgtab;		/* hash of gimg keys: index + 1 */
 	size_t		imgtabsz;
+	uint64_t       *img_samples;	/* leaf samples per gimg (warnings) */
 	struct hit     *hits;
 	size_t		nhits, caphits;
+	struct aloc    *locs;
+	size_t		nlocs, caplocs;
+	uint32_t       *loctab;		/* hash of (gimg, offset): index + 1 */
+	size_t		loctabsz;
+	uint32_t       *chain_locs;
+	size_t		nchain_locs, capchain_locs;
+	struct report_chain *chains;
+	size_t		nchains, capchains;
 	uint32_t	sym_unknown;
 	/* Domain names by id, first seen wins. */
 	uint32_t	ndom;
 	uint32_t	domid[256];
 	uint32_t	domname[256];
+	/* Sessions of each side: indices into r->sess. */
+	uint32_t       *side_sess[2];
+	size_t		nside_sess[2];
 };
 
 static struct agg *
@@ -308,65 +331,117 @@ sep_names(uint32_t sep, char *buf, size_t len)
 	return buf;
 }
 
-int
-report_open(struct report *r, const struct report_opts *opts, char *err, size_t errlen)
+/* Open session NM (dedupe); its index, or -1 with ERR. */
+static int
+open_session(struct report *r, const char *sessdir, const char *nm, char *err, size_t errlen)
 {
-	const struct spec *sp = opts->spec;
-	const char *sessdir = opts->sessdir ? opts->sessdir : "/var/lib/xenprof";
-	static char *const current[] = { "current" };
-	char *const *names = sp->sessions.n ? sp->sessions.v : current;
-	size_t nnames = sp->sessions.n ? sp->sessions.n : 1;
-	char path[XPS_PATH_MAX], list[1024], sepbuf[64];
+	char path[XPS_PATH_MAX], list[1024];
 	struct stat st;
+	int cur = strcmp(nm, "current") == 0;
+	struct xps_session *s;
 
-	memset(r, 0, sizeof(*r));
-	r->opts = opts;
-	agg_of(r);
-	r->sess = xcalloc(nnames, sizeof(*r->sess));
-	for (size_t i = 0; i < nnames; i++) {
-		const char *nm = names[i];
-		int cur = strcmp(nm, "current") == 0, dup = 0;
-		struct xps_session *s;
-
-		for (size_t j = 0; j < r->nsess; j++)
-			if (strcmp(r->sess[j].name, nm) == 0)
-				dup = 1;
-		if (dup)
-			continue;
-		if (xps_session_path(path, sizeof(path), sessdir, cur ? NULL : nm) != 0) {
-			snprintf(err, errlen, "session '%s': %s", nm, xps_errmsg());
-			return 1;
-		}
-		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			if (cur) {
-				snprintf(err, errlen, "no current session in %s (nothing profiled yet? "
-					 "start with xenprof-ctl --start, or name a saved session with "
-					 "session:NAME)", sessdir);
-			} else {
-				list_saved(sessdir, list, sizeof(list));
-				snprintf(err, errlen, "session '%s' not found in %s/saved; saved "
-					 "sessions: %s", nm, sessdir, list);
-			}
-			return 1;
-		}
-		s = xps_session_open(path);
-		if (s == NULL) {
-			snprintf(err, errlen, "%s: not a readable session: %s", path, xps_errmsg());
-			return 1;
-		}
-		r->sess[r->nsess].name = xstrdup(nm);
-		r->sess[r->nsess].s = s;
-		r->nsess++;
-		for (uint32_t b = 0; b < s->nbad; b++)
-			report_warn("%s; its samples are not in this report",
-				    s->bad[b] ? s->bad[b] : "unreadable profile");
-		r->separate |= s->meta.separate;
-		for (uint32_t e = 0; e < s->meta.nevents && e < XPS_MAX_EVENTS; e++)
-			event_global(r, &s->meta.events[e], NULL);
+	for (size_t j = 0; j < r->nsess; j++)
+		if (strcmp(r->sess[j].name, nm) == 0)
+			return (int)j;
+	if (xps_session_path(path, sizeof(path), sessdir, cur ? NULL : nm) != 0) {
+		snprintf(err, errlen, "session '%s': %s", nm, xps_errmsg());
+		return -1;
 	}
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		if (cur) {
+			snprintf(err, errlen, "no current session in %s (nothing profiled yet? "
+				 "start with xenprof-ctl --start, or name a saved session with "
+				 "session:NAME)", sessdir);
+		} else {
+			list_saved(sessdir, list, sizeof(list));
+			snprintf(err, errlen, "session '%s' not found in %s/saved; saved "
+				 "sessions: %s", nm, sessdir, list);
+		}
+		return -1;
+	}
+	s = xps_session_open(path);
+	if (s == NULL) {
+		snprintf(err, errlen, "%s: not a readable session: %s", path, xps_errmsg());
+		return -1;
+	}
+	r->sess = xrealloc(r->sess, (r->nsess + 1) * sizeof(*r->sess));
+	memset(&r->sess[r->nsess], 0, sizeof(r->sess[0]));
+	r->sess[r->nsess].name = xstrdup(nm);
+	r->sess[r->nsess].s = s;
+	for (uint32_t b = 0; b < s->nbad; b++)
+		report_warn("%s; its samples are not in this report",
+			    s->bad[b] ? s->bad[b] : "unreadable profile");
+	r->separate |= s->meta.separate;
+	for (uint32_t e = 0; e < s->meta.nevents && e < XPS_MAX_EVENTS; e++)
+		event_global(r, &s->meta.events[e], NULL);
+	return (int)r->nsess++;
+}
 
-	/* Specs naming what the data cannot have. */
-	for (size_t i = 0; i < r->nsess; i++) {
+static int
+strlist_has(const struct strlist *l, const char *v)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], v) == 0)
+			return 1;
+	return 0;
+}
+
+/* The session names of spec SP: session: minus session-exclude:. */
+static void
+session_names(const struct spec *sp, const char *sessdir, struct strlist *out)
+{
+	char path[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+
+	memset(out, 0, sizeof(*out));
+	if (sp->sessions.n) {
+		for (size_t i = 0; i < sp->sessions.n; i++)
+			if (!strlist_has(&sp->sessions_x, sp->sessions.v[i]) &&
+			    !strlist_has(out, sp->sessions.v[i])) {
+				out->v = xrealloc(out->v, (out->n + 1) * sizeof(char *));
+				out->v[out->n++] = xstrdup(sp->sessions.v[i]);
+			}
+		return;
+	}
+	if (sp->sessions_x.n == 0) {
+		out->v = xmalloc(sizeof(char *));
+		out->v[out->n++] = xstrdup("current");
+		return;
+	}
+	/* Only session-exclude: every session (current and saved) but those. */
+	snprintf(path, sizeof(path), "%s/current/meta", sessdir);
+	if (access(path, F_OK) == 0 && !strlist_has(&sp->sessions_x, "current")) {
+		out->v = xrealloc(out->v, (out->n + 1) * sizeof(char *));
+		out->v[out->n++] = xstrdup("current");
+	}
+	snprintf(path, sizeof(path), "%s/saved", sessdir);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strlist_has(&sp->sessions_x, de->d_name))
+			continue;
+		out->v = xrealloc(out->v, (out->n + 1) * sizeof(char *));
+		out->v[out->n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+}
+
+static const struct spec *
+side_spec(const struct report_opts *o, int side)
+{
+	return o->nsides ? o->side[side] : o->spec;
+}
+
+/* Check one side's spec against the opened sessions; 0 or 1 with ERR. */
+static int
+check_spec(struct report *r, const struct spec *sp, int side, char *err, size_t errlen)
+{
+	struct agg *a = r->priv;
+	char list[1024], sepbuf[64];
+
+	for (size_t k = 0; k < a->nside_sess[side]; k++) {
+		size_t i = a->side_sess[side][k];
 		const struct xps_meta *m = &r->sess[i].s->meta;
 		const char *need = NULL, *tag = NULL;
 
@@ -374,6 +449,8 @@ report_open(struct report *r, const struct report_opts *opts, char *err, size_t 
 			need = "thread", tag = sp->tids.n ? "tid:" : "tgid:";
 		else if (sp->cpus.n && !(m->separate & XPS_SEP_CPU))
 			need = "cpu", tag = "cpu:";
+		else if (sp->lib_images.n && !(m->separate & XPS_SEP_LIBRARY))
+			need = "library", tag = "lib-image:";
 		if (need != NULL) {
 			snprintf(err, errlen, "%s needs a session recorded with --separate=%s "
 				 "(or all); session '%s' was recorded with --separate=%s",
@@ -381,23 +458,34 @@ report_open(struct report *r, const struct report_opts *opts, char *err, size_t 
 			return 1;
 		}
 	}
-	for (size_t i = 0; i < sp->events.n; i++) {
-		int found = 0;
-		for (size_t e = 0; e < r->nevents; e++)
-			found |= strcmp(r->ev[e].name, sp->events.v[i]) == 0;
-		if (!found) {
+	/* event:, count:, unit-mask: must each match a recorded event. */
+	const struct strlist *evl[3] = { &sp->events, &sp->counts, &sp->unit_masks };
+	static const char *const evtag[3] = { "event", "count", "unit-mask" };
+	for (int t = 0; t < 3; t++) {
+		for (size_t i = 0; i < evl[t]->n; i++) {
+			int found = 0;
 			size_t used = 0;
 			list[0] = '\0';
-			for (size_t e = 0; e < r->nevents && used < sizeof(list); e++) {
-				int w = snprintf(list + used, sizeof(list) - used, "%s%s",
-						 e ? ", " : "", r->ev[e].name);
-				if (w > 0)
-					used += w;
+			for (size_t e = 0; e < r->nevents; e++) {
+				struct spec one = { 0 };
+				struct strlist *dst = t == 0 ? &one.events : t == 1 ? &one.counts : &one.unit_masks;
+				*dst = (struct strlist){ &evl[t]->v[i], 1 };
+				found |= spec_event_full_match(&one, r->ev[e].name, r->ev[e].count,
+							       r->ev[e].unit_mask);
+				if (used < sizeof(list)) {
+					int w = snprintf(list + used, sizeof(list) - used,
+							 "%s%s:%" PRIu64 ":0x%02x", e ? ", " : "",
+							 r->ev[e].name, r->ev[e].count, r->ev[e].unit_mask);
+					if (w > 0)
+						used += w;
+				}
 			}
-			snprintf(err, errlen, "event:%s matches no event; the session%s recorded: %s",
-				 sp->events.v[i], r->nsess > 1 ? "s" : "",
-				 r->nevents ? list : "none");
-			return 1;
+			if (!found) {
+				snprintf(err, errlen, "%s:%s matches no event; the session%s recorded "
+					 "(name:count:unit mask): %s", evtag[t], evl[t]->v[i],
+					 r->nsess > 1 ? "s" : "", r->nevents ? list : "none");
+				return 1;
+			}
 		}
 	}
 	for (size_t i = 0; i < sp->domains.n; i++) {
@@ -435,6 +523,57 @@ report_open(struct report *r, const struct report_opts *opts, char *err, size_t 
 			return 1;
 		}
 	}
+	return 0;
+}
+
+int
+report_open(struct report *r, const struct report_opts *opts, char *err, size_t errlen)
+{
+	const char *sessdir = opts->sessdir ? opts->sessdir : "/var/lib/xenprof";
+	int nsides = opts->nsides ? 2 : 1;
+	struct agg *a;
+
+	memset(r, 0, sizeof(*r));
+	r->opts = opts;
+	a = agg_of(r);
+	r->axis = opts->nsides ? COL_DIFF : (enum col_axis)opts->columns;
+	for (int side = 0; side < nsides; side++) {
+		const struct spec *sp = side_spec(opts, side);
+		struct strlist names;
+
+		session_names(sp, sessdir, &names);
+		if (names.n == 0) {
+			char list[1024];
+			list_saved(sessdir, list, sizeof(list));
+			snprintf(err, errlen, "the session specification selects no session; "
+				 "sessions in %s: current (if profiled), saved: %s", sessdir, list);
+			for (size_t i = 0; i < names.n; i++)
+				free(names.v[i]);
+			free(names.v);
+			return 1;
+		}
+		a->side_sess[side] = xcalloc(names.n, sizeof(uint32_t));
+		for (size_t i = 0; i < names.n; i++) {
+			int k = open_session(r, sessdir, names.v[i], err, errlen);
+			if (k < 0) {
+				for (size_t j = 0; j < names.n; j++)
+					free(names.v[j]);
+				free(names.v);
+				return 1;
+			}
+			a->side_sess[side][a->nside_sess[side]++] = (uint32_t)k;
+		}
+		for (size_t i = 0; i < names.n; i++)
+			free(names.v[i]);
+		free(names.v);
+	}
+	if (r->axis == COL_SESSION && r->nsess > XPS_MAX_DOMAINS) {
+		snprintf(err, errlen, "--columns=session: at most %d sessions", XPS_MAX_DOMAINS);
+		return 1;
+	}
+	for (int side = 0; side < nsides; side++)
+		if (check_spec(r, side_spec(opts, side), side, err, errlen) != 0)
+			return 1;
 	return 0;
 }
 
@@ -502,6 +641,8 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 	const uint8_t *want = g->bid;
 	int wantlen = g->bidlen;
 
+	/* Images used only as callers (no leaf samples) are not warned about. */
+#define PWARN(...) do { if (nsamp) report_warn(__VA_ARGS__); } while (0)
 	g->method = M_NONE;
 	switch (g->kind) {
 	case XPS_IMG_ANON:
@@ -516,13 +657,13 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 		else
 			snprintf(mod, sizeof(mod), "%s", out_basename(path));
 		if (rs == NULL || !ensure_ksyms(rs)) {
-			report_warn("%s: no kallsyms in the session, %llu samples not symbolized",
+			PWARN("%s: no kallsyms in the session, %llu samples not symbolized",
 				    shown, (unsigned long long)nsamp);
 			return;
 		}
 		mi = ksyms_module(rs->ksyms, mod);
 		if (mi <= 0) {
-			report_warn("%s: module not in the session's kallsyms, %llu samples not "
+			PWARN("%s: module not in the session's kallsyms, %llu samples not "
 				    "symbolized", shown, (unsigned long long)nsamp);
 			return;
 		}
@@ -551,11 +692,11 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 				g->method = M_KSYMS;
 				g->kmod = 0;
 			} else if (!g->self) {
-				report_warn("%s: kernel of a domain other than the profiling one has "
+				PWARN("%s: kernel of a domain other than the profiling one has "
 					    "no image, %llu samples not symbolized; record its vmlinux",
 					    shown, (unsigned long long)nsamp);
 			} else {
-				report_warn("%s: the session has no usable kallsyms copy%s, %llu "
+				PWARN("%s: the session has no usable kallsyms copy%s, %llu "
 					    "samples not symbolized; use --vmlinux",
 					    shown, rs && rs->ksyms && rs->ksyms->all_zero ?
 					    " (all addresses 0: kptr_restrict)" : "",
@@ -572,9 +713,19 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 	}
 
 	/* ELF file */
-	const char *found = g->kind == XPS_IMG_FILE ? find_file(a, opts, file) : file;
+	const char *found = file;
+	if (g->kind == XPS_IMG_FILE) {
+		found = find_file(a, opts, file);
+	} else if (opts->root != NULL && file[0] == '/') {
+		/* --root (or an archive) holds kernel and hypervisor images too. */
+		char rb[PATH_MAX];
+		struct stat st;
+		snprintf(rb, sizeof(rb), "%s%s", opts->root, file);
+		if (stat(rb, &st) == 0)
+			found = a->pool.s[pool_intern(&a->pool, rb)];
+	}
 	if (found == NULL) {
-		report_warn("%s: image not found, %llu samples not symbolized; use "
+		PWARN("%s: image not found, %llu samples not symbolized; use "
 			    "--image-path or --root", file, (unsigned long long)nsamp);
 		return;
 	}
@@ -582,19 +733,19 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 	if (g->im == NULL) {
 		int missing = strstr(why, "No such file") != NULL;
 		if (missing && g->kind == XPS_IMG_KERNEL && g->self && rs && ensure_ksyms(rs)) {
-			report_warn("%s: image not found; %llu samples symbolized from the "
+			PWARN("%s: image not found; %llu samples symbolized from the "
 				    "session's kallsyms instead", found, (unsigned long long)nsamp);
 			g->method = M_KSYMS;
 			g->kmod = 0;
 			return;
 		}
 		if (missing)
-			report_warn("%s: image not found, %llu samples not symbolized; use %s",
+			PWARN("%s: image not found, %llu samples not symbolized; use %s",
 				    found, (unsigned long long)nsamp,
 				    g->kind == XPS_IMG_XEN ? "--xen" :
 				    g->kind == XPS_IMG_KERNEL ? "--vmlinux" : "--image-path or --root");
 		else
-			report_warn("%s: %s, %llu samples not symbolized", found, why,
+			PWARN("%s: %s, %llu samples not symbolized", found, why,
 				    (unsigned long long)nsamp);
 		return;
 	}
@@ -605,7 +756,7 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 			char hw[2 * XPS_BUILD_ID_MAX + 1], hh[2 * XPS_BUILD_ID_MAX + 1];
 			hexid(want, wantlen, hw);
 			hexid(have, havelen > XPS_BUILD_ID_MAX ? 0 : havelen, hh);
-			report_warn("%s: build-id differs from the recorded one (the file changed "
+			PWARN("%s: build-id differs from the recorded one (the file changed "
 				    "since the session; recorded %s, file %s), %llu samples not "
 				    "symbolized", found, hw, havelen ? hh : "none",
 				    (unsigned long long)nsamp);
@@ -620,10 +771,11 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 		if (sym_symbol_addr(g->im, "_text", &text) == 0)
 			g->slide = m->kernel_text - text;
 		else
-			report_warn("%s: no _text symbol; KASLR offset not applied", found);
+			PWARN("%s: no _text symbol; KASLR offset not applied", found);
 	}
 	g->file = found;
 	g->method = M_ELF;
+#undef PWARN
 }
 
 /* ===================================================================== */
@@ -639,10 +791,55 @@ hit_push(struct agg *a, const struct hit *h)
 	a->hits[a->nhits++] = *h;
 }
 
-static int
-hit_cmp(const void *x, const void *y)
+static uint64_t
+loc_hash(uint32_t gimg, uint64_t off)
 {
-	const struct hit *a = x, *b = y;
+	uint64_t h = (off ^ ((uint64_t)gimg << 40) ^ gimg) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+/* The location of (GIMG, OFF), interned. */
+static uint32_t
+loc_intern(struct agg *a, uint32_t gimg, uint64_t off)
+{
+	size_t i;
+
+	if (a->nlocs * 2 >= a->loctabsz) {
+		size_t nsz = a->loctabsz ? a->loctabsz * 2 : 4096;
+		uint32_t *nt = xcalloc(nsz, sizeof(*nt));
+		for (size_t k = 0; k < a->nlocs; k++) {
+			for (i = loc_hash(a->locs[k].gimg, a->locs[k].offset) & (nsz - 1); nt[i];
+			     i = (i + 1) & (nsz - 1))
+				;
+			nt[i] = (uint32_t)k + 1;
+		}
+		free(a->loctab);
+		a->loctab = nt;
+		a->loctabsz = nsz;
+	}
+	for (i = loc_hash(gimg, off) & (a->loctabsz - 1); a->loctab[i];
+	     i = (i + 1) & (a->loctabsz - 1)) {
+		const struct aloc *l = &a->locs[a->loctab[i] - 1];
+		if (l->gimg == gimg && l->offset == off)
+			return a->loctab[i] - 1;
+	}
+	if (a->nlocs == a->caplocs) {
+		a->caplocs = a->caplocs ? a->caplocs * 2 : 4096;
+		a->locs = xrealloc(a->locs, a->caplocs * sizeof(*a->locs));
+	}
+	a->locs[a->nlocs] = (struct aloc){ .offset = off, .vma = off, .symvma = off,
+					   .gimg = gimg, .sym = NONE };
+	a->loctab[i] = (uint32_t)a->nlocs + 1;
+	return (uint32_t)a->nlocs++;
+}
+
+static struct agg *cmp_agg;	/* qsort context (single-threaded) */
+
+static int
+loc_cmp(const void *x, const void *y)
+{
+	const struct aloc *a = &cmp_agg->locs[*(const uint32_t *)x];
+	const struct aloc *b = &cmp_agg->locs[*(const uint32_t *)y];
 
 	if (a->gimg != b->gimg)
 		return a->gimg < b->gimg ? -1 : 1;
@@ -651,59 +848,80 @@ hit_cmp(const void *x, const void *y)
 	return 0;
 }
 
-/* Symbolize every hit: one pass per image over its sorted offsets. */
+/*
+ * Symbolize every location: one pass per image over its sorted offsets, one
+ * lookup per symbol or gap (lookups return the range with the same answer).
+ */
 static void
-symbolize_hits(struct report *r)
+symbolize_locs(struct report *r, int want_syms)
 {
 	struct agg *a = r->priv;
+	uint32_t *ord = xcalloc(a->nlocs ? a->nlocs : 1, sizeof(*ord));
 	size_t i = 0;
 
-	qsort(a->hits, a->nhits, sizeof(*a->hits), hit_cmp);
-	while (i < a->nhits) {
+	for (size_t k = 0; k < a->nlocs; k++)
+		ord[k] = (uint32_t)k;
+	cmp_agg = a;
+	qsort(ord, a->nlocs, sizeof(*ord), loc_cmp);
+	while (i < a->nlocs) {
 		size_t j = i;
-		uint64_t nsamp = 0;
-		struct gimg *g = &a->img[a->hits[i].gimg];
+		uint32_t gi = a->locs[ord[i]].gimg;
+		struct gimg *g = &a->img[gi];
 
-		while (j < a->nhits && a->hits[j].gimg == a->hits[i].gimg)
-			nsamp += a->hits[j++].count;
-		if (!r->opts->symbols) {
+		while (j < a->nlocs && a->locs[ord[j]].gimg == gi)
+			j++;
+		if (!want_syms) {
 			for (size_t k = i; k < j; k++)
-				a->hits[k].sym = NONE;
+				a->locs[ord[k]].sym = NONE;
 			i = j;
 			continue;
 		}
-		prepare_image(r, g, nsamp);
+		prepare_image(r, g, gi < a->nimg ? a->img_samples[gi] : 0);
 
-		uint64_t lo = 1, hi = 0;	/* empty range */
+		uint64_t lo = 1, hi = 0, clo = 0;	/* empty range */
 		uint32_t cur = a->sym_unknown;
+		int known = 0;
 		for (size_t k = i; k < j; k++) {
-			struct hit *h = &a->hits[k];
+			struct aloc *l = &a->locs[ord[k]];
 			const char *name = NULL;
 
-			if (h->offset >= lo && h->offset < hi) {
-				h->sym = cur;
-				continue;
+			if (!(l->offset >= lo && l->offset < hi)) {
+				switch (g->method) {
+				case M_ELF:
+					name = sym_lookup(g->im, g->addr_kind, l->offset, g->slide, &lo, &hi);
+					break;
+				case M_KSYMS: {
+					const struct kallsyms *ks = r->sess[g->sess].ksyms;
+					name = ksyms_lookup(ks, g->kmod, l->offset, &lo, &hi);
+					if (name == NULL)
+						lo = l->offset, hi = l->offset + 1;
+					break;
+				}
+				case M_NONE:
+					lo = 0, hi = UINT64_MAX;
+					break;
+				}
+				cur = name ? pool_intern(&a->pool, name) : a->sym_unknown;
+				known = name != NULL;
+				clo = lo;
 			}
-			switch (g->method) {
-			case M_ELF:
-				name = sym_lookup(g->im, g->addr_kind, h->offset, g->slide, &lo, &hi);
-				break;
-			case M_KSYMS: {
-				const struct kallsyms *ks = r->sess[g->sess].ksyms;
-				name = ksyms_lookup(ks, g->kmod, h->offset, &lo, &hi);
-				if (name == NULL)
-					lo = h->offset, hi = h->offset + 1;
-				break;
+			l->sym = cur;
+			/* Link-time addresses: file offsets through PT_LOAD, kernels minus KASLR. */
+			if (g->method == M_ELF && g->addr_kind == SYM_BY_OFFSET) {
+				uint64_t v;
+				if (sym_offset_to_vaddr(g->im, l->offset, &v) == 0)
+					l->vma = v;
+				l->symvma = l->vma;
+				if (known && sym_offset_to_vaddr(g->im, clo, &v) == 0)
+					l->symvma = v;
+			} else {
+				l->vma = l->offset - (g->method == M_ELF ? g->slide : 0);
+				l->symvma = known ? clo - (g->method == M_ELF ? g->slide : 0) : l->vma;
 			}
-			case M_NONE:
-				lo = 0, hi = UINT64_MAX;
-				break;
-			}
-			cur = name ? pool_intern(&a->pool, name) : a->sym_unknown;
-			h->sym = cur;
 		}
 		i = j;
 	}
+	free(ord);
 }
 
 /* Row hash: open addressing on rowkey -> row index + 1. */
@@ -719,186 +937,479 @@ rowkey_hash(const struct rowkey *k)
 	return hash_bytes(k, sizeof(*k), HASH_INIT);
 }
 
+/* Chain id -> global chain index, per profile (open addressing). */
+struct chainmap {
+	uint32_t       *id, *idx;
+	size_t		sz, n;
+};
+
+static uint32_t
+chain_global(struct agg *a, struct chainmap *cm, const struct xps_profile *p, uint32_t id,
+	     const uint32_t *map, uint32_t nimg)
+{
+	size_t i;
+
+	if (cm->n * 2 >= cm->sz) {
+		size_t nsz = cm->sz ? cm->sz * 2 : 256;
+		uint32_t *nid = xcalloc(nsz, sizeof(*nid)), *nix = xcalloc(nsz, sizeof(*nix));
+		for (size_t k = 0; k < cm->sz; k++) {
+			if (cm->id[k] == 0)
+				continue;
+			for (i = (cm->id[k] * 2654435761u) & (nsz - 1); nid[i]; i = (i + 1) & (nsz - 1))
+				;
+			nid[i] = cm->id[k];
+			nix[i] = cm->idx[k];
+		}
+		free(cm->id);
+		free(cm->idx);
+		cm->id = nid, cm->idx = nix, cm->sz = nsz;
+	}
+	for (i = (id * 2654435761u) & (cm->sz - 1); cm->id[i]; i = (i + 1) & (cm->sz - 1))
+		if (cm->id[i] == id)
+			return cm->idx[i];
+	uint32_t n = 0;
+	const struct xps_frame *fr = xps_profile_chain_at(p, id, &n);
+	uint32_t gidx = NONE;
+	if (fr != NULL && n > 0) {
+		if (n > XPS_CHAIN_MAX)
+			n = XPS_CHAIN_MAX;
+		if (a->nchains == a->capchains) {
+			a->capchains = a->capchains ? a->capchains * 2 : 256;
+			a->chains = xrealloc(a->chains, a->capchains * sizeof(*a->chains));
+		}
+		if (a->nchain_locs + n > a->capchain_locs) {
+			a->capchain_locs = (a->nchain_locs + n) * 2;
+			a->chain_locs = xrealloc(a->chain_locs, a->capchain_locs * sizeof(uint32_t));
+		}
+		a->chains[a->nchains].first = a->nchain_locs;
+		a->chains[a->nchains].n = n;
+		for (uint32_t f = 0; f < n; f++) {
+			uint32_t gi;
+			if (fr[f].image < nimg) {
+				gi = map[fr[f].image];
+			} else {
+				struct gimg g = { .kind = XPS_IMG_ANON, .sess = NONE };
+				g.path = g.shown = pool_intern(&a->pool, SYM_UNKNOWN);
+				gi = gimg_intern(a, &g);
+			}
+			a->chain_locs[a->nchain_locs++] = loc_intern(a, gi, fr[f].offset);
+		}
+		gidx = (uint32_t)a->nchains++;
+	}
+	cm->id[i] = id;
+	cm->idx[i] = gidx;
+	cm->n++;
+	return gidx;
+}
+
+static struct report_domain *
+dom_get(struct report *r, uint32_t domid, const char *name)
+{
+	for (size_t i = 0; i < r->ndoms; i++)
+		if (r->doms[i].domid == domid)
+			return &r->doms[i];
+	r->doms = xrealloc(r->doms, (r->ndoms + 1) * sizeof(*r->doms));
+	memset(&r->doms[r->ndoms], 0, sizeof(r->doms[0]));
+	r->doms[r->ndoms].domid = domid;
+	r->doms[r->ndoms].name = name;
+	return &r->doms[r->ndoms++];
+}
+
+static void
+dom_add_loss(struct report_domain *d, uint32_t cpu, uint64_t n)
+{
+	size_t i;
+
+	d->lost += n;
+	for (i = 0; i < d->nlost_cpu; i++)
+		if (d->lost_cpu[i].cpu == cpu)
+			break;
+	if (i == d->nlost_cpu) {
+		d->lost_cpu = xrealloc(d->lost_cpu, (i + 1) * sizeof(*d->lost_cpu));
+		d->lost_cpu[i].cpu = cpu;
+		d->lost_cpu[i].count = 0;
+		d->nlost_cpu++;
+	}
+	d->lost_cpu[i].count += n;
+}
+
+static int
+u32_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+static int
+dom_cmp(const void *x, const void *y)
+{
+	return u32_cmp(&((const struct report_domain *)x)->domid,
+		       &((const struct report_domain *)y)->domid);
+}
+
+/* Column of a record; -1 if the column table is full. */
+static int
+col_of(struct report *r, int side, uint32_t si, uint32_t domid, int ev, const char *dname)
+{
+	struct agg *a = r->priv;
+
+	switch (r->axis) {
+	case COL_DIFF:
+		return side;
+	case COL_SESSION:
+		return (int)si;
+	case COL_DOMAIN:
+		for (size_t c = 0; c < r->ncols; c++)
+			if (r->cols[c].lost == domid)	/* domid parked in .lost until the end */
+				return (int)c;
+		if (r->ncols == sizeof(r->cols) / sizeof(r->cols[0]))
+			return -1;
+		r->cols[r->ncols].name = a->pool.s[pool_intern(&a->pool, dname)];
+		r->cols[r->ncols].lost = domid;
+		return (int)r->ncols++;
+	case COL_EVENT:
+	default:
+		return ev;
+	}
+}
+
+/* Select the records of one profile into hits. */
+static void
+select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
+	       struct xps_profile *p, int *evmap, int *any_image_match)
+{
+	struct agg *a = r->priv;
+	const struct report_opts *opts = r->opts;
+	struct xps_session *s = r->sess[si].s;
+	unsigned merge = opts->merge;
+	uint32_t domid = xps_profile_domid(p);
+	char nb[80];
+	const char *dn = domain_name_of(s, p, nb, sizeof(nb));
+	uint32_t nimg = xps_profile_nimages(p);
+	uint32_t *map, *shown;
+	uint8_t *sel, *kind;
+	const struct xps_record *rec;
+	size_t nrec;
+	int self = domain_is_self(&s->meta, domid);
+	struct chainmap cm = { 0 };
+	struct report_domain *dom;
+	int lostcol;
+
+	if (!spec_domain_match(sp, domid, dn))
+		return;
+	uint32_t d;
+	for (d = 0; d < a->ndom; d++)
+		if (a->domid[d] == domid)
+			break;
+	if (d == a->ndom && d < 256) {
+		a->domid[d] = domid;
+		a->domname[d] = pool_intern(&a->pool, dn);
+		a->ndom++;
+	}
+	dom = dom_get(r, domid, a->pool.s[pool_intern(&a->pool, dn)]);
+	lostcol = r->axis == COL_DIFF ? side : r->axis == COL_SESSION ? (int)si : -1;
+	if (r->axis == COL_DOMAIN)
+		lostcol = col_of(r, side, si, domid, 0, dn);
+	/* Losses of the selected profile, per cpu. */
+	uint32_t nl = 0;
+	const struct xps_loss *ls = xps_profile_losses(p, &nl);
+	for (uint32_t l = 0; ls && l < nl; l++) {
+		if (sp->cpus.n && ls[l].cpu != NONE && !spec_num_match(&sp->cpus, ls[l].cpu))
+			continue;
+		r->lost += ls[l].count;
+		r->lost_kind[ls[l].kind < XPS_LOSS_NKINDS ? ls[l].kind : XPS_LOSS_OTHER] += ls[l].count;
+		dom_add_loss(dom, ls[l].cpu, ls[l].count);
+		if (lostcol >= 0 && r->axis != COL_DOMAIN)
+			r->cols[lostcol].lost += ls[l].count;
+	}
+	/* Per-profile image table -> report images. */
+	map = xcalloc(nimg ? nimg : 1, sizeof(*map));
+	shown = xcalloc(nimg ? nimg : 1, sizeof(*shown));
+	sel = xcalloc(nimg ? nimg : 1, 1);
+	kind = xcalloc(nimg ? nimg : 1, 1);
+	for (uint32_t ii = 0; ii < nimg; ii++) {
+		const struct xps_image *xi = xps_profile_image_at(p, ii);
+		struct gimg g = { 0 };
+		const char *ip = xi && xi->path ? xi->path : SYM_UNKNOWN;
+		const char *sh = ip;
+
+		g.kind = xi ? xi->kind : XPS_IMG_ANON;
+		if (g.kind > XPS_IMG_ANON)
+			g.kind = XPS_IMG_ANON;
+		if (g.kind == XPS_IMG_KERNEL && self && opts->vmlinux)
+			sh = opts->vmlinux;
+		else if (g.kind == XPS_IMG_XEN && opts->xen)
+			sh = opts->xen;
+		g.path = pool_intern(&a->pool, ip);
+		g.shown = pool_intern(&a->pool, sh);
+		if (xi && xi->build_id_len <= XPS_BUILD_ID_MAX) {
+			g.bidlen = xi->build_id_len;
+			memcpy(g.bid, xi->build_id, g.bidlen);
+		}
+		if (g.kind == XPS_IMG_KERNEL || g.kind == XPS_IMG_KMOD) {
+			g.sess = si;
+			g.self = self;
+		} else {
+			g.sess = NONE;
+		}
+		map[ii] = gimg_intern(a, &g);
+		shown[ii] = g.shown;
+		kind[ii] = g.kind;
+		/* Without lib-image:, an image also matches through image: alone. */
+		sel[ii] = spec_image_select(sp, ip, sh, NULL, 0);
+	}
+	rec = xps_profile_records(p, &nrec);
+	for (size_t k = 0; rec && k < nrec; k++) {
+		const struct xps_key *key = &rec[k].key;
+		struct hit h;
+		int ev, col;
+		uint8_t kd;
+
+		if (rec[k].count == 0)
+			continue;
+		ev = evmap[key->event];
+		if (ev == -3) {
+			char fb[32];
+			snprintf(fb, sizeof(fb), "event#%u", key->event);
+			ev = evmap[key->event] = event_global(r, NULL, fb);
+			if (ev >= 0 && !spec_event_full_match(sp, r->ev[ev].name, 0, 0))
+				ev = evmap[key->event] = -2;
+		}
+		if (ev < 0)
+			continue;
+		if (!spec_num_match(&sp->tids, key->tid) ||
+		    !spec_num_match(&sp->tgids, key->tgid) ||
+		    !spec_num_match(&sp->cpus, key->cpu))
+			continue;
+		memset(&h, 0, sizeof(h));
+		uint32_t gi;
+		if (key->image >= nimg) {
+			/* A record naming no image: keep it, as [unknown]. */
+			struct gimg g = { .kind = XPS_IMG_ANON, .sess = NONE };
+			g.path = g.shown = pool_intern(&a->pool, SYM_UNKNOWN);
+			if (!spec_image_select(sp, SYM_UNKNOWN, NULL, NULL, 0))
+				continue;
+			gi = gimg_intern(a, &g);
+			kd = XPS_IMG_ANON;
+		} else {
+			int app_ok = key->app != NONE && key->app < nimg;
+			if (sp->lib_images.n || (app_ok && key->app != key->image && sp->images.n)) {
+				const char *ip = a->pool.s[a->img[map[key->image]].path];
+				const char *app = app_ok ? a->pool.s[a->img[map[key->app]].path] : NULL;
+				if (!spec_image_select(sp, ip, a->pool.s[shown[key->image]], app,
+						       app_ok && key->app != key->image))
+					continue;
+			} else if (!sel[key->image]) {
+				continue;
+			}
+			gi = map[key->image];
+			kd = kind[key->image];
+		}
+		col = col_of(r, side, si, domid, ev, dn);
+		if (col < 0)
+			continue;
+		*any_image_match = 1;
+		h.loc = loc_intern(a, gi, key->offset);
+		h.chain = key->chain ? chain_global(a, &cm, p, key->chain, map, nimg) : NONE;
+		h.count = rec[k].count;
+		h.domain = domid;
+		h.app = NONE;
+		if (!(merge & MERGE_LIB) && key->app != NONE && key->app < nimg)
+			h.app = shown[key->app];
+		h.tgid = merge & MERGE_TGID ? NONE : key->tgid;
+		h.tid = merge & (MERGE_TID | MERGE_TGID) ? NONE : key->tid;
+		h.cpu = merge & MERGE_CPU ? NONE : key->cpu;
+		h.col = (uint32_t)col;
+		hit_push(a, &h);
+		r->ev[ev].total += h.count;
+		r->total += h.count;
+		dom->samples += h.count;
+		if (kd == XPS_IMG_XEN || (kd == XPS_IMG_ANON && key->mode == XPS_MODE_XEN))
+			dom->xen += h.count;
+		else if (kd == XPS_IMG_KERNEL || kd == XPS_IMG_KMOD ||
+			 (kd == XPS_IMG_ANON && key->mode == XPS_MODE_KERNEL))
+			dom->kernel += h.count;
+		else
+			dom->user += h.count;
+	}
+	free(cm.id);
+	free(cm.idx);
+	free(map);
+	free(shown);
+	free(sel);
+	free(kind);
+}
+
+struct dkey {
+	uint32_t	row;
+	uint32_t	loc;
+	uint64_t	count;
+};
+
+static int
+dkey_cmp(const void *x, const void *y)
+{
+	const struct dkey *a = x, *b = y;
+
+	if (a->row != b->row)
+		return a->row < b->row ? -1 : 1;
+	uint64_t va = cmp_agg->locs[a->loc].vma, vb = cmp_agg->locs[b->loc].vma;
+	if (va != vb)
+		return va < vb ? -1 : 1;
+	return a->loc < b->loc ? -1 : a->loc > b->loc;
+}
+
+/* Source line of link-time VMA in image G, interned; NULL if none. */
+static const char *
+srcline_of(struct agg *a, const struct gimg *g, uint64_t vma, const char **inl)
+{
+	char buf[PATH_MAX + 32], ib[1024];
+
+	if (inl)
+		*inl = NULL;
+	if (g->method != M_ELF || g->im == NULL)
+		return NULL;
+	if (sym_srcline(g->im, vma, buf, sizeof(buf), inl ? ib : NULL, sizeof(ib)) != 0)
+		return NULL;
+	if (inl && ib[0] != '\0')
+		*inl = a->pool.s[pool_intern(&a->pool, ib)];
+	return a->pool.s[pool_intern(&a->pool, buf)];
+}
+
 int
 report_aggregate(struct report *r, char *err, size_t errlen)
 {
 	struct agg *a = agg_of(r);
 	const struct report_opts *opts = r->opts;
-	const struct spec *sp = opts->spec;
-	int any_image_match = 0;
-	unsigned merge = opts->merge;
+	int any_image_match = 0, nsides = opts->nsides ? 2 : 1;
+	int want_syms = opts->symbols || opts->callgraph || opts->details ||
+	    opts->format == OUT_FOLDED || opts->format == OUT_PPROF || opts->archive_out;
 
 	/* 1. Select records into hits. */
-	for (size_t si = 0; si < r->nsess; si++) {
-		struct xps_session *s = r->sess[si].s;
-		int evmap[256];
+	for (int side = 0; side < nsides; side++) {
+		const struct spec *sp = side_spec(opts, side);
 
-		for (int e = 0; e < 256; e++) {
-			if (e < (int)s->meta.nevents && e < XPS_MAX_EVENTS) {
-				evmap[e] = event_global(r, &s->meta.events[e], NULL);
-				if (evmap[e] >= 0 && !spec_event_match(sp, r->ev[evmap[e]].name))
-					evmap[e] = -2;	/* not selected */
-			} else {
-				evmap[e] = -3;		/* resolved on first use */
-			}
-		}
-		for (uint32_t pi = 0; pi < s->nprofiles; pi++) {
-			struct xps_profile *p = s->profiles[pi];
-			uint32_t domid = xps_profile_domid(p);
-			char nb[80];
-			const char *dn = domain_name_of(s, p, nb, sizeof(nb));
-			uint32_t nimg = xps_profile_nimages(p);
-			uint32_t *map, *shown;
-			uint8_t *sel;
-			const struct xps_record *rec;
-			size_t nrec;
-			int self = domain_is_self(&s->meta, domid);
+		for (size_t k = 0; k < a->nside_sess[side]; k++) {
+			uint32_t si = a->side_sess[side][k];
+			struct xps_session *s = r->sess[si].s;
+			int evmap[256];
 
-			if (!spec_domain_match(sp, domid, dn))
-				continue;
-			/* Domain name table (first seen wins). */
-			uint32_t d;
-			for (d = 0; d < a->ndom; d++)
-				if (a->domid[d] == domid)
-					break;
-			if (d == a->ndom && d < 256) {
-				a->domid[d] = domid;
-				a->domname[d] = pool_intern(&a->pool, dn);
-				a->ndom++;
-			}
-			/* Losses of the selected profile. */
-			uint32_t nl = 0;
-			const struct xps_loss *ls = xps_profile_losses(p, &nl);
-			for (uint32_t l = 0; ls && l < nl; l++) {
-				if (sp->cpus.n && ls[l].cpu != NONE && !spec_num_match(&sp->cpus, ls[l].cpu))
+			for (int e = 0; e < 256; e++) {
+				evmap[e] = -3;		/* not in the meta: resolved on first use */
+				if (e >= (int)s->meta.nevents || e >= XPS_MAX_EVENTS)
 					continue;
-				r->lost += ls[l].count;
-				r->lost_kind[ls[l].kind < XPS_LOSS_NKINDS ? ls[l].kind : XPS_LOSS_OTHER] +=
-					ls[l].count;
+				const struct xps_event_desc *ed = &s->meta.events[e];
+				int g = event_global(r, ed, NULL);
+				evmap[e] = g >= 0 && spec_event_full_match(sp, r->ev[g].name, ed->count,
+									   ed->unit_mask) ? g : -2;
 			}
-			/* Per-profile image table -> report images. */
-			map = xcalloc(nimg ? nimg : 1, sizeof(*map));
-			shown = xcalloc(nimg ? nimg : 1, sizeof(*shown));
-			sel = xcalloc(nimg ? nimg : 1, 1);
-			for (uint32_t ii = 0; ii < nimg; ii++) {
-				const struct xps_image *xi = xps_profile_image_at(p, ii);
-				struct gimg g = { 0 };
-				const char *ip = xi && xi->path ? xi->path : SYM_UNKNOWN;
-				const char *sh = ip;
-
-				g.kind = xi ? xi->kind : XPS_IMG_ANON;
-				if (g.kind > XPS_IMG_ANON)
-					g.kind = XPS_IMG_ANON;
-				if (g.kind == XPS_IMG_KERNEL && self && opts->vmlinux)
-					sh = opts->vmlinux;
-				else if (g.kind == XPS_IMG_XEN && opts->xen)
-					sh = opts->xen;
-				g.path = pool_intern(&a->pool, ip);
-				g.shown = pool_intern(&a->pool, sh);
-				if (xi && xi->build_id_len <= XPS_BUILD_ID_MAX) {
-					g.bidlen = xi->build_id_len;
-					memcpy(g.bid, xi->build_id, g.bidlen);
-				}
-				if (g.kind == XPS_IMG_KERNEL || g.kind == XPS_IMG_KMOD) {
-					g.sess = (uint32_t)si;
-					g.self = self;
-				} else {
-					g.sess = NONE;
-				}
-				map[ii] = gimg_intern(a, &g);
-				shown[ii] = g.shown;
-				sel[ii] = spec_image_match(sp, ip, sh);
-				any_image_match |= sel[ii];
-			}
-			rec = xps_profile_records(p, &nrec);
-			for (size_t k = 0; rec && k < nrec; k++) {
-				const struct xps_key *key = &rec[k].key;
-				struct hit h;
-				int ev;
-
-				if (rec[k].count == 0)
-					continue;
-				ev = evmap[key->event];
-				if (ev == -3) {
-					char fb[32];
-					snprintf(fb, sizeof(fb), "event#%u", key->event);
-					ev = evmap[key->event] = event_global(r, NULL, fb);
-					if (ev >= 0 && !spec_event_match(sp, r->ev[ev].name))
-						ev = evmap[key->event] = -2;
-				}
-				if (ev < 0)
-					continue;
-				if (!spec_num_match(&sp->tids, key->tid) ||
-				    !spec_num_match(&sp->tgids, key->tgid) ||
-				    !spec_num_match(&sp->cpus, key->cpu))
-					continue;
-				memset(&h, 0, sizeof(h));
-				if (key->image >= nimg) {
-					/* A record naming no image: keep it, as [unknown]. */
-					struct gimg g = { .kind = XPS_IMG_ANON, .sess = NONE };
-					g.path = g.shown = pool_intern(&a->pool, SYM_UNKNOWN);
-					if (!spec_image_match(sp, SYM_UNKNOWN, NULL))
-						continue;
-					h.gimg = gimg_intern(a, &g);
-				} else {
-					if (!sel[key->image])
-						continue;
-					h.gimg = map[key->image];
-				}
-				h.offset = key->offset;
-				h.count = rec[k].count;
-				h.domain = domid;
-				h.app = NONE;
-				if (!(merge & MERGE_LIB) && key->app != NONE && key->app < nimg)
-					h.app = shown[key->app];
-				h.tgid = merge & MERGE_TGID ? NONE : key->tgid;
-				h.tid = merge & (MERGE_TID | MERGE_TGID) ? NONE : key->tid;
-				h.cpu = merge & MERGE_CPU ? NONE : key->cpu;
-				h.event = (uint8_t)ev;
-				hit_push(a, &h);
-				r->ev[ev].total += h.count;
-				r->total += h.count;
-			}
-			free(map);
-			free(shown);
-			free(sel);
+			for (uint32_t pi = 0; pi < s->nprofiles; pi++)
+				select_profile(r, sp, side, si, s->profiles[pi], evmap,
+					       &any_image_match);
 		}
 	}
-	if (sp->images.n > 0 && !any_image_match) {
-		char list[1024];
-		size_t used = 0;
-		list[0] = '\0';
-		for (size_t i = 0; i < a->nimg && used < sizeof(list) - 1; i++) {
-			const char *b = out_basename(a->pool.s[a->img[i].path]);
-			int w = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", b);
-			if (w > 0)
-				used += (size_t)w < sizeof(list) - used ? (size_t)w : sizeof(list) - used - 1;
+	/* Leaf samples per image (for symbolization warnings). */
+	a->img_samples = xrealloc(a->img_samples, (a->nimg ? a->nimg : 1) * sizeof(uint64_t));
+	memset(a->img_samples, 0, (a->nimg ? a->nimg : 1) * sizeof(uint64_t));
+	for (size_t k = 0; k < a->nhits; k++)
+		a->img_samples[a->locs[a->hits[k].loc].gimg] += a->hits[k].count;
+
+	for (int side = 0; side < nsides; side++) {
+		const struct spec *sp = side_spec(opts, side);
+		if ((sp->images.n > 0 || sp->lib_images.n > 0 || sp->images_x.n > 0) &&
+		    !any_image_match) {
+			char list[1024];
+			size_t used = 0;
+			list[0] = '\0';
+			for (size_t i = 0; i < a->nimg && used < sizeof(list) - 1; i++) {
+				const char *b = out_basename(a->pool.s[a->img[i].path]);
+				int w = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", b);
+				if (w > 0)
+					used += (size_t)w < sizeof(list) - used ? (size_t)w : sizeof(list) - used - 1;
+			}
+			const char *tag = sp->images.n ? "image" : sp->lib_images.n ? "lib-image" :
+			    "image-exclude";
+			const struct strlist *l = sp->images.n ? &sp->images :
+			    sp->lib_images.n ? &sp->lib_images : &sp->images_x;
+			snprintf(err, errlen, "%s:%s%s matches no image; images in the selection: %s",
+				 tag, l->v[0], l->n > 1 ? ",..." : "", used ? list : "none");
+			return 1;
 		}
-		snprintf(err, errlen, "image:%s%s matches no image; images in the selection: %s",
-			 sp->images.v[0], sp->images.n > 1 ? ",..." : "", used ? list : "none");
-		return 1;
+		if (a->nhits == 0 && (sp->tids.n || sp->tgids.n || sp->cpus.n)) {
+			snprintf(err, errlen, "the tid:/tgid:/cpu: specification matches no samples");
+			return 1;
+		}
 	}
-	if (a->nhits == 0 && (sp->tids.n || sp->tgids.n || sp->cpus.n)) {
-		snprintf(err, errlen, "the tid:/tgid:/cpu: specification matches no samples");
-		return 1;
+
+	/* Columns. */
+	switch (r->axis) {
+	case COL_EVENT:
+		r->ncols = r->nevents;
+		for (size_t e = 0; e < r->nevents; e++)
+			r->cols[e].name = r->ev[e].name, r->cols[e].total = 0;
+		break;
+	case COL_SESSION:
+		r->ncols = r->nsess;
+		for (size_t i = 0; i < r->nsess; i++)
+			r->cols[i].name = r->sess[i].name;
+		break;
+	case COL_DIFF:
+		r->ncols = 2;
+		r->cols[0].name = "first";
+		r->cols[1].name = "second";
+		break;
+	case COL_DOMAIN: {
+		/* Columns in domid order; remap the hits. */
+		uint32_t perm[sizeof(r->cols) / sizeof(r->cols[0])];
+		struct report_col tmp[sizeof(r->cols) / sizeof(r->cols[0])];
+		for (size_t c = 0; c < r->ncols; c++)
+			perm[c] = (uint32_t)c;
+		for (size_t c = 1; c < r->ncols; c++)	/* insertion sort by domid */
+			for (size_t d = c; d > 0 && r->cols[perm[d - 1]].lost > r->cols[perm[d]].lost; d--) {
+				uint32_t t = perm[d]; perm[d] = perm[d - 1]; perm[d - 1] = t;
+			}
+		uint32_t inv[sizeof(r->cols) / sizeof(r->cols[0])];
+		for (size_t c = 0; c < r->ncols; c++) {
+			tmp[c] = r->cols[perm[c]];
+			inv[perm[c]] = (uint32_t)c;
+		}
+		for (size_t c = 0; c < r->ncols; c++) {
+			r->cols[c] = tmp[c];
+			struct report_domain *dm = dom_get(r, (uint32_t)r->cols[c].lost, NULL);
+			r->cols[c].lost = dm->lost;
+		}
+		for (size_t k = 0; k < a->nhits; k++)
+			a->hits[k].col = inv[a->hits[k].col];
+		break;
+	}
+	}
+	for (size_t c = 0; c < r->ncols; c++)
+		r->cols[c].total = 0;
+	for (size_t k = 0; k < a->nhits; k++)
+		r->cols[a->hits[k].col].total += a->hits[k].count;
+	if (r->axis == COL_EVENT && r->ncols == 0) {
+		r->ncols = 1;
+		r->cols[0].name = "samples";
 	}
 
 	/* 2. Symbolize distinct (image, offset) pairs. */
-	symbolize_hits(r);
+	symbolize_locs(r, want_syms);
 
 	/* 3. Fold hits into rows. */
 	struct rowtab rt = { 0 };
 	size_t cap = 0;
+	int rowsyms = opts->symbols || opts->details;
 	rt.sz = 1024;
 	while (rt.sz < a->nhits * 2)
 		rt.sz *= 2;
 	rt.tab = xcalloc(rt.sz, sizeof(*rt.tab));
 	for (size_t k = 0; k < a->nhits; k++) {
-		const struct hit *h = &a->hits[k];
-		const struct gimg *g = &a->img[h->gimg];
+		struct hit *h = &a->hits[k];
+		const struct aloc *l = &a->locs[h->loc];
+		const struct gimg *g = &a->img[l->gimg];
 		struct rowkey key = {
-			.domain = h->domain, .image = g->shown, .app = h->app,
-			.sym = opts->symbols ? h->sym : NONE,
+			.domain = r->axis == COL_DOMAIN ? NONE : h->domain, .image = g->shown,
+			.app = h->app, .sym = rowsyms ? l->sym : NONE,
 			.tgid = h->tgid, .tid = h->tid, .cpu = h->cpu,
 		};
 		size_t i;
@@ -914,10 +1425,10 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 			}
 			struct report_row *row = &r->rows[r->nrows];
 			memset(row, 0, sizeof(*row));
-			row->domain = h->domain;
+			row->domain = key.domain;
 			row->domain_name = "";
 			for (uint32_t d = 0; d < a->ndom; d++)
-				if (a->domid[d] == h->domain)
+				if (a->domid[d] == key.domain)
 					row->domain_name = a->pool.s[a->domname[d]];
 			row->image = a->pool.s[g->shown];
 			row->app = h->app != NONE ? a->pool.s[h->app] : NULL;
@@ -925,7 +1436,10 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 			row->tgid = h->tgid;
 			row->tid = h->tid;
 			row->cpu = h->cpu;
-			row->ev = xcalloc(r->nevents ? r->nevents : 1, sizeof(uint64_t));
+			row->col = xcalloc(r->ncols ? r->ncols : 1, sizeof(uint64_t));
+			row->vma = l->sym != a->sym_unknown ? l->symvma : l->vma;
+			if (opts->debug_info && row->symbol != NULL && l->sym != a->sym_unknown)
+				row->src = srcline_of(a, g, l->symvma, NULL);
 			rt.keys[r->nrows] = key;
 			rt.tab[i] = (uint32_t)++r->nrows;
 			r->has_app |= row->app != NULL;
@@ -934,12 +1448,14 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 			r->has_cpu |= row->cpu != NONE;
 		}
 		struct report_row *row = &r->rows[rt.tab[i] - 1];
+		h->row = rt.tab[i] - 1;
 		row->samples += h->count;
-		row->ev[h->event] += h->count;
+		row->col[h->col] += h->count;
+		if (l->sym == a->sym_unknown && l->vma < row->vma)
+			row->vma = l->vma;
 	}
 	free(rt.tab);
 	free(rt.keys);
-	/* Row strings point into the pool: its strings never move until report_free. */
 	{
 		uint32_t seen[256];
 		int n = 0;
@@ -950,12 +1466,113 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 			if (!found && n < 256)
 				seen[n++] = r->rows[i].domain;
 		}
-		r->ndomains = n;
+		r->ndomains = r->axis == COL_DOMAIN ? 1 : n;
 	}
+	qsort(r->doms, r->ndoms, sizeof(*r->doms), dom_cmp);
+	for (size_t i = 0; i < r->ndoms; i++) {
+		struct report_domain *d = &r->doms[i];
+		for (size_t x = 1; x < d->nlost_cpu; x++)	/* by cpu */
+			for (size_t y = x; y > 0 && d->lost_cpu[y - 1].cpu > d->lost_cpu[y].cpu; y--) {
+				struct report_cpu_loss t = d->lost_cpu[y];
+				d->lost_cpu[y] = d->lost_cpu[y - 1];
+				d->lost_cpu[y - 1] = t;
+			}
+	}
+
+	/* 4. -d: per address inside each symbol row. */
+	if (opts->details && a->nhits > 0) {
+		struct dkey *dk = xcalloc(a->nhits, sizeof(*dk));
+		for (size_t k = 0; k < a->nhits; k++)
+			dk[k] = (struct dkey){ a->hits[k].row, a->hits[k].loc, a->hits[k].count };
+		cmp_agg = a;
+		qsort(dk, a->nhits, sizeof(*dk), dkey_cmp);
+		r->det = xcalloc(a->nhits, sizeof(*r->det));
+		for (size_t k = 0; k < a->nhits; k++) {
+			struct report_row *row = &r->rows[dk[k].row];
+			const struct aloc *l = &a->locs[dk[k].loc];
+			if (row->ndet == 0)
+				row->det = r->ndet;
+			else if (r->det[r->ndet - 1].vma == l->vma) {
+				r->det[r->ndet - 1].samples += dk[k].count;
+				continue;
+			}
+			struct report_detail *d = &r->det[r->ndet++];
+			d->vma = l->vma;
+			d->samples = dk[k].count;
+			if (opts->debug_info)
+				d->src = srcline_of(a, &a->img[l->gimg], l->vma, &d->inl);
+			row->ndet++;
+		}
+		free(dk);
+	}
+
+	/* 5. Stacks and locations for -c, folded and pprof. */
+	r->nlocs = a->nlocs;
+	r->locs = xcalloc(a->nlocs ? a->nlocs : 1, sizeof(*r->locs));
+	for (size_t k = 0; k < a->nlocs; k++) {
+		const struct aloc *l = &a->locs[k];
+		r->locs[k].offset = l->offset;
+		r->locs[k].vma = l->vma;
+		r->locs[k].img = l->gimg;
+		r->locs[k].symbol = a->pool.s[l->sym != NONE ? l->sym : a->sym_unknown];
+		r->locs[k].image = a->pool.s[a->img[l->gimg].shown];
+	}
+	r->nstacks = a->nhits;
+	r->stacks = xcalloc(a->nhits ? a->nhits : 1, sizeof(*r->stacks));
+	for (size_t k = 0; k < a->nhits; k++) {
+		const struct hit *h = &a->hits[k];
+		r->stacks[k] = (struct report_stack){ .leaf = h->loc, .chain = h->chain,
+			.domain = h->domain, .col = h->col, .count = h->count };
+		r->has_chains |= h->chain != NONE;
+	}
+	r->chains = a->chains;
+	r->nchains = a->nchains;
+	r->chain_locs = a->chain_locs;
 	free(a->hits);
 	a->hits = NULL;
 	a->nhits = a->caphits = 0;
 	return 0;
+}
+
+const char *
+report_image_name(const struct report *r, uint32_t img)
+{
+	const struct agg *a = r->priv;
+	return img < a->nimg ? a->pool.s[a->img[img].shown] : SYM_UNKNOWN;
+}
+
+const char *
+report_image_file(const struct report *r, uint32_t img)
+{
+	const struct agg *a = r->priv;
+	return img < a->nimg && a->img[img].method == M_ELF ? a->img[img].file : NULL;
+}
+
+int
+report_image_build_id(const struct report *r, uint32_t img, const uint8_t **id)
+{
+	const struct agg *a = r->priv;
+
+	if (img >= a->nimg)
+		return 0;
+	if (a->img[img].im != NULL)
+		return sym_build_id(a->img[img].im, id);
+	*id = a->img[img].bid;
+	return a->img[img].bidlen;
+}
+
+int
+report_image_kind(const struct report *r, uint32_t img)
+{
+	const struct agg *a = r->priv;
+	return img < a->nimg ? a->img[img].kind : XPS_IMG_ANON;
+}
+
+size_t
+report_nimages(const struct report *r)
+{
+	const struct agg *a = r->priv;
+	return a ? a->nimg : 0;
 }
 
 void
@@ -964,7 +1581,7 @@ report_free(struct report *r)
 	struct agg *a = r->priv;
 
 	for (size_t i = 0; i < r->nrows; i++)
-		free(r->rows[i].ev);
+		free(r->rows[i].col);
 	free(r->rows);
 	for (size_t i = 0; i < r->nsess; i++) {
 		xps_session_close(r->sess[i].s);
@@ -972,12 +1589,25 @@ report_free(struct report *r)
 		free(r->sess[i].name);
 	}
 	free(r->sess);
+	for (size_t i = 0; i < r->ndoms; i++)
+		free(r->doms[i].lost_cpu);
+	free(r->doms);
+	free(r->det);
+	free(r->locs);
+	free(r->stacks);
 	if (a != NULL) {
 		for (size_t i = 0; i < a->nimg; i++)
 			sym_close(a->img[i].im);
 		free(a->img);
 		free(a->imgtab);
+		free(a->img_samples);
 		free(a->hits);
+		free(a->locs);
+		free(a->loctab);
+		free(a->chains);
+		free(a->chain_locs);
+		free(a->side_sess[0]);
+		free(a->side_sess[1]);
 		pool_free(&a->pool);
 		free(a);
 	}

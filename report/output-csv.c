@@ -46,12 +46,12 @@ csv_head(struct out_ctx *c)
 	if (c->opts->symbols)
 		fputs(",symbol", f);
 	fputs(",samples,percent", f);
-	for (size_t e = 0; c->multi_ev && e < r->nevents; e++) {
+	for (size_t e = 0; c->multi_ev && e < r->ncols; e++) {
 		char buf[XPS_NAME_MAX + 16];
-		snprintf(buf, sizeof(buf), "%s samples", r->ev[e].name);
+		snprintf(buf, sizeof(buf), "%s samples", r->cols[e].name);
 		fputc(',', f);
 		csv_field(f, buf);
-		snprintf(buf, sizeof(buf), "%s percent", r->ev[e].name);
+		snprintf(buf, sizeof(buf), "%s percent", r->cols[e].name);
 		fputc(',', f);
 		csv_field(f, buf);
 	}
@@ -73,7 +73,10 @@ csv_row(struct out_ctx *c, const struct report_row *row, int nested)
 	const struct report *r = c->r;
 	FILE *f = c->f;
 
-	fprintf(f, "%u,", row->domain);
+	if (row->domain == XPS_NONE)
+		fputc(',', f);
+	else
+		fprintf(f, "%u,", row->domain);
 	csv_field(f, row->domain_name);
 	fputc(',', f);
 	csv_field(f, row->image);
@@ -92,8 +95,8 @@ csv_row(struct out_ctx *c, const struct report_row *row, int nested)
 		csv_field(f, row->symbol);
 	}
 	fprintf(f, ",%" PRIu64 ",%.4f", row->samples, out_percent(row->samples, r->total));
-	for (size_t e = 0; c->multi_ev && e < r->nevents; e++)
-		fprintf(f, ",%" PRIu64 ",%.4f", row->ev[e], out_percent(row->ev[e], r->ev[e].total));
+	for (size_t e = 0; c->multi_ev && e < r->ncols; e++)
+		fprintf(f, ",%" PRIu64 ",%.4f", row->col[e], out_percent(row->col[e], r->cols[e].total));
 	fputs("\r\n", f);
 }
 

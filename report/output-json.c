@@ -43,7 +43,7 @@ utf8_len(const unsigned char *s, size_t n)
 }
 
 /* Print S as a JSON string literal. */
-static void
+void
 json_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -119,7 +119,34 @@ json_head(struct out_ctx *c)
 		r->total, r->lost);
 	for (int k = 0; k < XPS_LOSS_NKINDS; k++)
 		fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", json_loss_names[k], r->lost_kind[k]);
-	fputs("},\n\"rows\": [", f);
+	fputs("},\n\"domains\": [", f);
+	for (size_t i = 0; i < r->ndoms; i++) {
+		const struct report_domain *d = &r->doms[i];
+		fprintf(f, "%s{\"domain\": %u, \"domain_name\": ", i ? ",\n " : "\n ", d->domid);
+		json_string(f, d->name);
+		fprintf(f, ", \"samples\": %" PRIu64 ", \"percent\": %.4f, \"xen\": %" PRIu64
+			", \"kernel\": %" PRIu64 ", \"user\": %" PRIu64 ", \"lost\": %" PRIu64
+			", \"lost_by_vcpu\": [", d->samples, out_percent(d->samples, r->total),
+			d->xen, d->kernel, d->user, d->lost);
+		for (size_t k = 0; k < d->nlost_cpu; k++) {
+			if (d->lost_cpu[k].cpu == XPS_NONE)
+				fprintf(f, "%s{\"vcpu\": null, \"lost\": %" PRIu64 "}", k ? ", " : "",
+					d->lost_cpu[k].count);
+			else
+				fprintf(f, "%s{\"vcpu\": %u, \"lost\": %" PRIu64 "}", k ? ", " : "",
+					d->lost_cpu[k].cpu, d->lost_cpu[k].count);
+		}
+		fputs("]}", f);
+	}
+	static const char *const axes[] = { "event", "domain", "session", "diff" };
+	fprintf(f, "],\n\"column_axis\": \"%s\",\n\"columns\": [", axes[r->axis]);
+	for (size_t e = 0; e < r->ncols; e++) {
+		fputs(e ? ", {\"name\": " : "{\"name\": ", f);
+		json_string(f, r->cols[e].name);
+		fprintf(f, ", \"samples\": %" PRIu64 ", \"lost\": %" PRIu64 "}",
+			r->cols[e].total, r->cols[e].lost);
+	}
+	fputs("],\n\"rows\": [", f);
 }
 
 static void
@@ -129,9 +156,12 @@ json_row(struct out_ctx *c, const struct report_row *row, int nested)
 	FILE *f = c->f;
 
 	fputs(json_state.nrows++ ? ",\n{" : "\n{", f);
-	fprintf(f, "\"domain\": %u, \"domain_name\": ", row->domain);
-	json_string(f, row->domain_name);
-	fputs(", \"image\": ", f);
+	if (row->domain != XPS_NONE) {
+		fprintf(f, "\"domain\": %u, \"domain_name\": ", row->domain);
+		json_string(f, row->domain_name);
+		fputs(", ", f);
+	}
+	fputs("\"image\": ", f);
 	json_string(f, row->image);
 	if (row->symbol != NULL) {
 		fputs(", \"symbol\": ", f);
@@ -149,16 +179,61 @@ json_row(struct out_ctx *c, const struct report_row *row, int nested)
 		fprintf(f, ", \"cpu\": %u", row->cpu);
 	fprintf(f, ", \"samples\": %" PRIu64 ", \"percent\": %.4f", row->samples,
 		out_percent(row->samples, r->total));
-	if (c->multi_ev) {
+	if (c->opts->show_address || c->opts->details || c->opts->symbols)
+		fprintf(f, ", \"vma\": \"0x%" PRIx64 "\"", row->vma);
+	if (c->opts->accumulated)
+		fprintf(f, ", \"cum_samples\": %" PRIu64 ", \"cum_percent\": %.4f", c->cum,
+			out_percent(c->cum, r->total));
+	if (row->src) {
+		fputs(", \"source\": ", f);
+		json_string(f, row->src);
+	}
+	if (r->axis == COL_EVENT && c->multi_ev) {
 		fputs(", \"by_event\": {", f);
-		for (size_t e = 0; e < r->nevents; e++) {
+		for (size_t e = 0; e < r->ncols; e++) {
 			if (e)
 				fputs(", ", f);
-			json_string(f, r->ev[e].name);
-			fprintf(f, ": {\"samples\": %" PRIu64 ", \"percent\": %.4f}", row->ev[e],
-				out_percent(row->ev[e], r->ev[e].total));
+			json_string(f, r->cols[e].name);
+			fprintf(f, ": {\"samples\": %" PRIu64 ", \"percent\": %.4f}", row->col[e],
+				out_percent(row->col[e], r->cols[e].total));
 		}
 		fputc('}', f);
+	}
+	if (r->axis != COL_EVENT) {
+		fputs(", \"by_column\": [", f);
+		for (size_t e = 0; e < r->ncols; e++)
+			fprintf(f, "%s{\"samples\": %" PRIu64 ", \"percent\": %.4f}", e ? ", " : "",
+				row->col[e], out_percent(row->col[e], r->cols[e].total));
+		fputc(']', f);
+	}
+	if (r->axis == COL_DIFF) {
+		const char *st;
+		double d = out_diff(r, row, &st);
+		fprintf(f, ", \"diff_samples\": %" PRId64, (int64_t)(row->col[1] - row->col[0]));
+		if (st)
+			fprintf(f, ", \"diff_status\": \"%s\"", st[0] == '+' ? "new" : "vanished");
+		else
+			fprintf(f, ", \"diff_percent\": %.4f", d);
+	}
+	if (row->ndet) {
+		fputs(", \"details\": [", f);
+		for (size_t k = 0; k < row->ndet; k++) {
+			const struct report_detail *d = &r->det[row->det + k];
+			uint64_t base = c->opts->global_percent ? r->total : row->samples;
+			fprintf(f, "%s{\"vma\": \"0x%" PRIx64 "\", \"samples\": %" PRIu64
+				", \"percent\": %.4f", k ? ", " : "", d->vma, d->samples,
+				out_percent(d->samples, base));
+			if (d->src) {
+				fputs(", \"source\": ", f);
+				json_string(f, d->src);
+			}
+			if (d->inl) {
+				fputs(", \"inlined\": ", f);
+				json_string(f, d->inl);
+			}
+			fputc('}', f);
+		}
+		fputc(']', f);
 	}
 	fputc('}', f);
 }

@@ -16,6 +16,10 @@ out_lookup(enum out_format f)
 		return &out_json;
 	case OUT_CSV:
 		return &out_csv;
+	case OUT_FOLDED:
+		return &out_folded;
+	case OUT_PPROF:
+		return &out_pprof;
 	case OUT_TEXT:
 	default:
 		return &out_text;
@@ -48,10 +52,51 @@ out_row_shown(const struct report *r, const struct report_row *row, double pct)
 		return 1;
 	if (out_percent(row->samples, r->total) >= pct)
 		return 1;
-	for (size_t e = 0; r->nevents > 1 && e < r->nevents; e++)
-		if (out_percent(row->ev[e], r->ev[e].total) >= pct)
+	for (size_t e = 0; r->ncols > 1 && e < r->ncols; e++)
+		if (out_percent(row->col[e], r->cols[e].total) >= pct)
 			return 1;
 	return 0;
+}
+
+static int
+name_in(char **list, const char *name)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		if (name && strcmp(list[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+out_row_selected(const struct report_opts *o, const struct report_row *row)
+{
+	if (o->incl_syms && !name_in(o->incl_syms, row->symbol))
+		return 0;
+	if (o->excl_syms && name_in(o->excl_syms, row->symbol))
+		return 0;
+	return 1;
+}
+
+/*
+ * opreport's diff %: the change of the row's share of its column,
+ * relative to the first share; +++ when new, --- when vanished.
+ */
+double
+out_diff(const struct report *r, const struct report_row *row, const char **status)
+{
+	double p0 = out_percent(row->col[0], r->cols[0].total);
+	double p1 = out_percent(row->col[1], r->cols[1].total);
+
+	*status = NULL;
+	if (row->col[0] == 0) {
+		*status = "+++";
+		return 0.0;
+	}
+	if (row->col[1] == 0) {
+		*status = "---";
+		return -100.0;
+	}
+	return (p1 - p0) / p0 * 100.0;
 }
 
 static int
@@ -60,12 +105,52 @@ strcmp0(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-/* Samples descending, then names, so equal counts print in a stable order. */
+static const struct report_opts *sort_opts;	/* qsort context */
+
+static int
+key_cmp(int key, const struct report_row *a, const struct report_row *b)
+{
+	switch (key) {
+	case SORT_SAMPLES:
+		return a->samples != b->samples ? (a->samples > b->samples ? -1 : 1) : 0;
+	case SORT_IMAGE:
+		return strcmp0(out_basename(a->image), out_basename(b->image));
+	case SORT_SYMBOL:
+		return strcmp0(a->symbol, b->symbol);
+	case SORT_DOMAIN:
+		return a->domain != b->domain ? (a->domain < b->domain ? -1 : 1) : 0;
+	case SORT_VMA:
+		return a->vma != b->vma ? (a->vma < b->vma ? -1 : 1) : 0;
+	case SORT_APP:
+		return strcmp0(a->app, b->app);
+	}
+	return 0;
+}
+
+/*
+ * The -s keys in order, then samples descending, then names, so equal
+ * counts print in a stable order; -r reverses the whole order.
+ */
+static int
+row_cmp_base(const struct report_row *a, const struct report_row *b);
+
 static int
 row_cmp(const void *x, const void *y)
 {
 	const struct report_row *a = *(const struct report_row *const *)x;
 	const struct report_row *b = *(const struct report_row *const *)y;
+	int c = 0;
+
+	for (int i = 0; sort_opts && i < sort_opts->nsort && c == 0; i++)
+		c = key_cmp(sort_opts->sort[i], a, b);
+	if (c == 0)
+		c = row_cmp_base(a, b);
+	return sort_opts && sort_opts->reverse ? -c : c;
+}
+
+static int
+row_cmp_base(const struct report_row *a, const struct report_row *b)
+{
 	int c;
 
 	if (a->samples != b->samples)
@@ -135,14 +220,14 @@ print_grouped(const struct output *o, struct out_ctx *c, const struct report_row
 			g[ng].total.image = row->app ? row->app : row->image;
 			g[ng].total.app = NULL;
 			g[ng].total.samples = 0;
-			g[ng].total.ev = xcalloc(r->nevents ? r->nevents : 1, sizeof(uint64_t));
+			g[ng].total.col = xcalloc(r->ncols ? r->ncols : 1, sizeof(uint64_t));
 			g[ng].rows = xcalloc(n, sizeof(*g[ng].rows));
 			ng++;
 		}
 		g[k].rows[g[k].n++] = row;
 		g[k].total.samples += row->samples;
-		for (size_t e = 0; e < r->nevents; e++)
-			g[k].total.ev[e] += row->ev[e];
+		for (size_t e = 0; e < r->ncols; e++)
+			g[k].total.col[e] += row->col[e];
 	}
 	qsort(g, ng, sizeof(*g), group_cmp);
 	for (size_t k = 0; k < ng; k++) {
@@ -154,7 +239,7 @@ print_grouped(const struct output *o, struct out_ctx *c, const struct report_row
 		} else {
 			(*hidden)++;
 		}
-		free(g[k].total.ev);
+		free(g[k].total.col);
 		free(g[k].rows);
 	}
 	free(g);
@@ -164,18 +249,34 @@ int
 out_report(const struct output *o, FILE *f, const struct report *r,
 	   const struct report_opts *opts)
 {
-	struct out_ctx c = { .f = f, .r = r, .opts = opts, .multi_ev = r->nevents > 1 };
-	const struct report_row **sorted = xcalloc(r->nrows ? r->nrows : 1, sizeof(*sorted));
-	size_t shown = 0, hidden = 0;
+	struct out_ctx c = { .f = f, .r = r, .opts = opts,
+			     .multi_ev = r->ncols > 1 || r->axis != COL_EVENT };
+	const struct report_row **sorted;
+	size_t shown = 0, hidden = 0, n = 0;
 
+	if (o->whole != NULL) {
+		int rc = o->whole(&c);
+		fflush(f);
+		return rc != 0 || ferror(f) ? -1 : 0;
+	}
+	if (opts->callgraph) {
+		int rc = out_callgraph(f, r, opts);
+		fflush(f);
+		return rc != 0 || ferror(f) ? -1 : 0;
+	}
+	sorted = xcalloc(r->nrows ? r->nrows : 1, sizeof(*sorted));
 	for (size_t i = 0; i < r->nrows; i++)
-		sorted[i] = &r->rows[i];
-	qsort(sorted, r->nrows, sizeof(*sorted), row_cmp);
+		if (out_row_selected(opts, &r->rows[i]))
+			sorted[n++] = &r->rows[i];
+	/* Rows left out by -i/-e are not counted as below the threshold. */
+	sort_opts = opts;
+	qsort(sorted, n, sizeof(*sorted), row_cmp);
 	o->head(&c);
 	if (o->group != NULL && !opts->symbols && r->has_app) {
-		print_grouped(o, &c, sorted, r->nrows, &shown, &hidden);
+		print_grouped(o, &c, sorted, n, &shown, &hidden);
 	} else {
-		for (size_t i = 0; i < r->nrows; i++) {
+		for (size_t i = 0; i < n; i++) {
+			c.cum += sorted[i]->samples;
 			if (out_row_shown(r, sorted[i], opts->threshold)) {
 				o->row(&c, sorted[i], 0);
 				shown++;

@@ -43,6 +43,12 @@ spec_free(struct spec *s)
 	strlist_free(&s->tids);
 	strlist_free(&s->tgids);
 	strlist_free(&s->cpus);
+	strlist_free(&s->sessions_x);
+	strlist_free(&s->images_x);
+	strlist_free(&s->lib_images);
+	strlist_free(&s->counts);
+	strlist_free(&s->unit_masks);
+	strlist_free(&s->archives);
 	free(s);
 }
 
@@ -73,7 +79,37 @@ parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
-enum vcheck { V_ANY, V_NUM, V_SESSION };
+enum vcheck { V_ANY, V_NUM, V_SESSION, V_NUM64, V_MASK };
+
+/* A decimal uint64 (count:). */
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (*s == '\0' || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+/* A unit mask: 0xHEX or decimal, up to 32 bits. */
+static int
+parse_mask(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s == '\0' || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || v > 0xffffffffULL)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
 
 static const struct spec_tag {
 	const char     *tag;
@@ -87,6 +123,12 @@ static const struct spec_tag {
 	{ "tid",	offsetof(struct spec, tids),		V_NUM },
 	{ "tgid",	offsetof(struct spec, tgids),		V_NUM },
 	{ "cpu",	offsetof(struct spec, cpus),		V_NUM },
+	{ "session-exclude", offsetof(struct spec, sessions_x),	V_SESSION },
+	{ "image-exclude", offsetof(struct spec, images_x),	V_ANY },
+	{ "lib-image",	offsetof(struct spec, lib_images),	V_ANY },
+	{ "count",	offsetof(struct spec, counts),		V_NUM64 },
+	{ "unit-mask",	offsetof(struct spec, unit_masks),	V_MASK },
+	{ "archive",	offsetof(struct spec, archives),	V_ANY },
 };
 #define NTAGS	(sizeof(spec_tags) / sizeof(spec_tags[0]))
 
@@ -130,7 +172,8 @@ spec_add(struct spec *s, const char *word, char *err, size_t errlen)
 				goto values;
 			}
 			snprintf(err, errlen, "unknown profile specification '%.*s:'; known: "
-				 "session: image: event: domain: tid: tgid: cpu:",
+				 "session: session-exclude: image: image-exclude: lib-image: event: "
+				 "count: unit-mask: domain: tid: tgid: cpu: archive:",
 				 (int)(tl > 64 ? 64 : tl), word);
 			return -1;
 		}
@@ -159,6 +202,21 @@ values:
 		if (t->check == V_NUM && parse_u32(buf, &num) != 0) {
 			snprintf(err, errlen, "profile specification '%s:': '%.64s' is not a number",
 				 t->tag, buf);
+			return -1;
+		}
+		uint64_t n64;
+		if (t->check == V_NUM64 && parse_u64(buf, &n64) != 0) {
+			snprintf(err, errlen, "profile specification '%s:': '%.64s' is not a number",
+				 t->tag, buf);
+			return -1;
+		}
+		if (t->check == V_MASK && parse_mask(buf, &num) != 0) {
+			snprintf(err, errlen, "profile specification '%s:': '%.64s' is not a unit "
+				 "mask (0xNN or decimal)", t->tag, buf);
+			return -1;
+		}
+		if (t->off == offsetof(struct spec, archives) && (l->n > 0 || comma != NULL)) {
+			snprintf(err, errlen, "profile specification 'archive:': one archive only");
 			return -1;
 		}
 		if (t->check == V_SESSION && !session_name_ok(buf)) {
@@ -244,4 +302,84 @@ spec_event_match(const struct spec *s, const char *name)
 		if (strcmp(s->events.v[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+int
+spec_event_full_match(const struct spec *s, const char *name, uint64_t count, uint32_t um)
+{
+	int ok = spec_event_match(s, name);
+
+	if (ok && s->counts.n) {
+		ok = 0;
+		for (size_t i = 0; i < s->counts.n; i++)
+			ok |= strtoull(s->counts.v[i], NULL, 10) == count;
+	}
+	if (ok && s->unit_masks.n) {
+		ok = 0;
+		for (size_t i = 0; i < s->unit_masks.n; i++)
+			ok |= (uint32_t)strtoull(s->unit_masks.v[i], NULL, 0) == um;
+	}
+	return ok;
+}
+
+static int
+list_match(const struct strlist *l, const char *path, const char *shown)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (image_pat_match(l->v[i], path) ||
+		    (shown != NULL && image_pat_match(l->v[i], shown)))
+			return 1;
+	return 0;
+}
+
+/*
+ * opreport's semantics: image: names applications (an image matches itself,
+ * and a dependent image matches through its application); lib-image: names
+ * the dependent images themselves; image-exclude: removes images.
+ */
+int
+spec_image_select(const struct spec *s, const char *path, const char *shown,
+		  const char *app, int is_dependent)
+{
+	if (s->images_x.n && list_match(&s->images_x, path, shown))
+		return 0;
+	if (s->lib_images.n) {
+		if (!is_dependent || !list_match(&s->lib_images, path, shown))
+			return 0;
+		return s->images.n == 0 || list_match(&s->images, app, NULL);
+	}
+	if (s->images.n == 0)
+		return 1;
+	return list_match(&s->images, path, shown) ||
+	    (is_dependent && app != NULL && list_match(&s->images, app, NULL));
+}
+
+static void
+strlist_copy(struct strlist *dst, const struct strlist *src)
+{
+	for (size_t i = 0; src && i < src->n; i++)
+		strlist_push(dst, src->v[i], strlen(src->v[i]));
+}
+
+struct spec *
+spec_merge(const struct spec *a, const struct spec *b)
+{
+	struct spec *m = spec_new();
+
+	for (size_t t = 0; t < NTAGS; t++) {
+		struct strlist *d = (struct strlist *)((char *)m + spec_tags[t].off);
+		strlist_copy(d, (const struct strlist *)((const char *)a + spec_tags[t].off));
+		if (b != NULL)
+			strlist_copy(d, (const struct strlist *)((const char *)b + spec_tags[t].off));
+	}
+	return m;
+}
+
+int
+spec_empty(const struct spec *s)
+{
+	for (size_t t = 0; t < NTAGS; t++)
+		if (((const struct strlist *)((const char *)s + spec_tags[t].off))->n)
+			return 0;
+	return 1;
 }

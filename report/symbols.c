@@ -25,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
 #include "report/report.h"
@@ -354,4 +356,48 @@ sym_lookup(struct sym_image *im, enum sym_addr_kind kind, uint64_t v,
 		*hi = vhi;
 	}
 	return name;
+}
+
+/*
+ * Source line through libdw: the line table gives "file:line" of VADDR; the
+ * DIE scopes at VADDR give the inlined subroutines (innermost first).
+ */
+int
+sym_srcline(struct sym_image *im, uint64_t vaddr, char *buf, size_t len,
+	    char *inl, size_t inllen)
+{
+	Dwarf_Addr a = vaddr + im->bias, bias = 0;
+	Dwfl_Line *line;
+	const char *file;
+	int lineno = 0;
+
+	buf[0] = '\0';
+	if (inl != NULL && inllen > 0)
+		inl[0] = '\0';
+	line = dwfl_module_getsrc(im->mod, a);
+	if (line == NULL)
+		return -1;
+	file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	if (file == NULL)
+		return -1;
+	snprintf(buf, len, "%s:%d", out_basename(file), lineno);
+	if (inl == NULL || inllen == 0)
+		return 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(im->mod, a, &bias);
+	Dwarf_Die *scopes = NULL;
+	int n = cu ? dwarf_getscopes(cu, a - bias, &scopes) : 0;
+	size_t used = 0;
+	for (int i = 0; i < n; i++) {
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		Dwarf_Attribute at;
+		const char *nm = dwarf_formstring(dwarf_attr_integrate(&scopes[i], DW_AT_name, &at));
+		int w = snprintf(inl + used, inllen - used, "%s%s", used ? " <- " : "",
+				 nm ? nm : "?");
+		if (w < 0 || (size_t)w >= inllen - used)
+			break;
+		used += (size_t)w;
+	}
+	free(scopes);
+	return 0;
 }

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,9 @@ enum {
 	OPT_FORMAT,
 	OPT_VMLINUX,
 	OPT_XEN,
-	OPT_NOTIMPL,
+	OPT_GLOBAL_PERCENT,
+	OPT_COLUMNS,
+	OPT_ARCHIVE,
 };
 
 static const struct option long_opts[] = {
@@ -43,16 +47,127 @@ static const struct option long_opts[] = {
 	{ "no-header",		no_argument,		NULL, 'n' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'v' },
-	/* In the contract, not implemented yet: a clear usage error. */
 	{ "details",		no_argument,		NULL, 'd' },
 	{ "debug-info",		no_argument,		NULL, 'g' },
 	{ "callgraph",		no_argument,		NULL, 'c' },
 	{ "include-symbols",	required_argument,	NULL, 'i' },
 	{ "exclude-symbols",	required_argument,	NULL, 'e' },
 	{ "sort",		required_argument,	NULL, 's' },
+	{ "reverse-sort",	no_argument,		NULL, 'r' },
+	{ "show-address",	no_argument,		NULL, 'w' },
+	{ "accumulated",	no_argument,		NULL, 'a' },
+	{ "global-percent",	no_argument,		NULL, OPT_GLOBAL_PERCENT },
+	{ "columns",		required_argument,	NULL, OPT_COLUMNS },
+	{ "archive",		required_argument,	NULL, OPT_ARCHIVE },
 	{ NULL, 0, NULL, 0 },
 };
-static const char short_opts[] = ":lt:p:R:fo:m:nhvdgci:e:s:";
+static const char short_opts[] = ":lt:p:R:fo:m:nhvdgci:e:s:rwa";
+
+static void
+name_list_add(char ***list, const char *arg)
+{
+	size_t n = 0;
+	const char *p = arg;
+
+	while (*list && (*list)[n])
+		n++;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		if (len > 0) {
+			*list = xrealloc(*list, (n + 2) * sizeof(char *));
+			(*list)[n] = xmalloc(len + 1);
+			memcpy((*list)[n], p, len);
+			(*list)[n][len] = '\0';
+			(*list)[++n] = NULL;
+		}
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+}
+
+static int
+parse_sort(const char *arg, struct report_opts *o)
+{
+	static const struct { const char *n; int key; } tab[] = {
+		{ "samples", SORT_SAMPLES }, { "sample", SORT_SAMPLES }, { "image", SORT_IMAGE },
+		{ "symbol", SORT_SYMBOL }, { "domain", SORT_DOMAIN }, { "vma", SORT_VMA },
+		{ "app-name", SORT_APP }, { "app", SORT_APP },
+	};
+	const char *p = arg;
+
+	o->nsort = 0;
+	for (;;) {
+		size_t len = strcspn(p, ","), i;
+		for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+			if (strlen(tab[i].n) == len && strncmp(tab[i].n, p, len) == 0)
+				break;
+		if (i == sizeof(tab) / sizeof(tab[0]) || o->nsort == SORT_MAX)
+			return -1;
+		o->sort[o->nsort++] = tab[i].key;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 1;
+	}
+}
+
+static int
+has_sort(const struct report_opts *o, int key)
+{
+	for (int i = 0; i < o->nsort; i++)
+		if (o->sort[i] == key)
+			return 1;
+	return 0;
+}
+
+/* Options that cannot go together: one line naming both. 0 or 2. */
+static int
+check_combinations(struct report_opts *o, char *err, size_t errlen)
+{
+	int stackfmt = o->format == OUT_FOLDED || o->format == OUT_PPROF;
+	const char *bad = NULL;
+
+	if (o->details && o->callgraph)
+		bad = "-d/--details cannot go with -c/--callgraph";
+	else if (o->nsides && o->callgraph)
+		bad = "a differential report { } { } cannot go with -c/--callgraph";
+	else if (o->nsides && o->details)
+		bad = "a differential report { } { } cannot go with -d/--details";
+	else if (o->nsides && o->columns != COL_EVENT)
+		bad = "a differential report { } { } cannot go with --columns";
+	else if (o->columns != COL_EVENT && o->callgraph)
+		bad = "--columns cannot go with -c/--callgraph";
+	else if (stackfmt && (o->callgraph || o->details || o->nsides || o->columns != COL_EVENT ||
+			      o->accumulated))
+		bad = "--format=folded/pprof cannot go with -c, -d, -a, --columns or a { } { } diff";
+	else if (o->format == OUT_CSV && (o->callgraph || o->details))
+		bad = "--format=csv cannot go with -c or -d (use text or json)";
+	else if (o->accumulated && o->callgraph)
+		bad = "-a/--accumulated cannot go with -c/--callgraph";
+	else if (o->global_percent && !o->details && !o->callgraph)
+		bad = "--global-percent needs -d/--details or -c/--callgraph";
+	else if (o->archive_out && (o->callgraph || o->details || o->nsides || stackfmt))
+		bad = "--archive writes an archive, not a report: give only profile specs";
+	if (bad == NULL && !o->symbols) {
+		if (o->debug_info)
+			bad = "-g/--debug-info needs -l/--symbols";
+		else if (o->show_address)
+			bad = "-w/--show-address needs -l/--symbols";
+		else if (o->accumulated)
+			bad = "-a/--accumulated needs -l/--symbols";
+		else if (o->incl_syms || o->excl_syms)
+			bad = "-i/-e need -l/--symbols";
+		else if (has_sort(o, SORT_VMA) || has_sort(o, SORT_SYMBOL))
+			bad = "--sort=vma and --sort=symbol need -l/--symbols";
+	}
+	if (bad == NULL && o->callgraph && o->nsort)
+		bad = "-s/--sort cannot go with -c/--callgraph (functions sort by self samples)";
+	if (bad != NULL) {
+		snprintf(err, errlen, "%s", bad);
+		return 2;
+	}
+	return 0;
+}
 
 static void
 path_list_add(struct report_opts *o, const char *arg)
@@ -109,6 +224,18 @@ report_opts_free(struct report_opts *o)
 		free(o->image_path[i]);
 	free(o->image_path);
 	spec_free(o->spec);
+	spec_free(o->side[0]);
+	spec_free(o->side[1]);
+	for (size_t i = 0; o->incl_syms && o->incl_syms[i]; i++)
+		free(o->incl_syms[i]);
+	free(o->incl_syms);
+	for (size_t i = 0; o->excl_syms && o->excl_syms[i]; i++)
+		free(o->excl_syms[i]);
+	free(o->excl_syms);
+	if (o->archive_tmp) {
+		archive_cleanup(o->archive_tmp);
+		free(o->archive_tmp);
+	}
 	memset(o, 0, sizeof(*o));
 }
 
@@ -148,13 +275,13 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 				o->format = OUT_JSON;
 			else if (strcmp(optarg, "csv") == 0)
 				o->format = OUT_CSV;
-			else if (strcmp(optarg, "folded") == 0 || strcmp(optarg, "pprof") == 0) {
-				snprintf(err, errlen, "--format=%s is not implemented yet; "
-					 "use text, json or csv", optarg);
-				return 2;
-			} else {
+			else if (strcmp(optarg, "folded") == 0)
+				o->format = OUT_FOLDED;
+			else if (strcmp(optarg, "pprof") == 0)
+				o->format = OUT_PPROF;
+			else {
 				snprintf(err, errlen, "--format: unknown format '%.64s'; "
-					 "use text, json or csv", optarg);
+					 "use text, json, csv, folded or pprof", optarg);
 				return 2;
 			}
 			break;
@@ -192,10 +319,56 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 		case 'v':
 			o->version = 1;
 			break;
-		case 'd': case 'g': case 'c': case 'i': case 'e': case 's':
-			snprintf(err, errlen, "option '%s' is not implemented yet",
-				 argv[optind - 1] ? argv[optind - 1] : "?");
-			return 2;
+		case 'd':
+			o->details = o->symbols = 1;
+			break;
+		case 'g':
+			o->debug_info = 1;
+			break;
+		case 'c':
+			o->callgraph = o->symbols = 1;
+			break;
+		case 'i':
+			name_list_add(&o->incl_syms, optarg);
+			break;
+		case 'e':
+			name_list_add(&o->excl_syms, optarg);
+			break;
+		case 's':
+			if (parse_sort(optarg, o) != 0) {
+				snprintf(err, errlen, "--sort: '%.64s': use a comma list of samples, "
+					 "image, symbol, domain, vma, app-name", optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			o->reverse = 1;
+			break;
+		case 'w':
+			o->show_address = 1;
+			break;
+		case 'a':
+			o->accumulated = 1;
+			break;
+		case OPT_GLOBAL_PERCENT:
+			o->global_percent = 1;
+			break;
+		case OPT_COLUMNS:
+			if (strcmp(optarg, "domain") == 0)
+				o->columns = COL_DOMAIN;
+			else if (strcmp(optarg, "session") == 0)
+				o->columns = COL_SESSION;
+			else if (strcmp(optarg, "event") == 0)
+				o->columns = COL_EVENT;
+			else {
+				snprintf(err, errlen, "--columns: '%.64s': use domain, session or event",
+					 optarg);
+				return 2;
+			}
+			break;
+		case OPT_ARCHIVE:
+			o->archive_out = optarg;
+			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value",
 				 optopt ? (char[]){ '-', (char)optopt, '\0' } :
@@ -211,10 +384,59 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 			return 2;
 		}
 	}
-	for (int i = optind; i < argc; i++)
-		if (spec_add(o->spec, argv[i], err, errlen) != 0)
+	/* Profile specs; "{ spec } { spec }" is the differential form. */
+	struct spec *sides[2] = { NULL, NULL }, *cur = o->spec;
+	int nsides = 0, open = 0;
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "{") == 0) {
+			if (open || nsides == 2) {
+				snprintf(err, errlen, "differential form: use exactly "
+					 "'{ SPEC... } { SPEC... }' (braces are separate words)");
+				goto bad;
+			}
+			open = 1;
+			cur = sides[nsides] = spec_new();
+			continue;
+		}
+		if (strcmp(argv[i], "}") == 0) {
+			if (!open) {
+				snprintf(err, errlen, "differential form: '}' without '{'");
+				goto bad;
+			}
+			open = 0;
+			nsides++;
+			cur = o->spec;
+			continue;
+		}
+		if (argv[i][0] == '{' || (argv[i][0] && argv[i][strlen(argv[i]) - 1] == '}')) {
+			snprintf(err, errlen, "differential form: '%.64s': put spaces around the "
+				 "braces, as in '{ session:a } { session:b }'", argv[i]);
+			goto bad;
+		}
+		if (spec_add(cur, argv[i], err, errlen) != 0)
+			goto bad;
+	}
+	if (open || nsides == 1) {
+		snprintf(err, errlen, "differential form: use exactly '{ SPEC... } { SPEC... }'");
+		goto bad;
+	}
+	if (nsides == 2) {
+		for (int k = 0; k < 2; k++) {
+			o->side[k] = spec_merge(o->spec, sides[k]);
+			spec_free(sides[k]);
+		}
+		o->nsides = 2;
+		if (o->side[0]->archives.n != o->spec->archives.n ||
+		    o->side[1]->archives.n != o->spec->archives.n) {
+			snprintf(err, errlen, "archive: goes outside the braces (both sides read it)");
 			return 2;
-	return 0;
+		}
+	}
+	return check_combinations(o, err, errlen);
+bad:
+	spec_free(sides[0]);
+	spec_free(sides[1]);
+	return 2;
 }
 
 #ifndef REPORT_NO_MAIN
@@ -227,7 +449,19 @@ usage(FILE *f)
 	      "  -l, --symbols            one row per symbol instead of per image\n"
 	      "  -t, --threshold=PCT      hide rows below PCT percent\n"
 	      "      --session-dir=DIR    sessions live in DIR (default /var/lib/xenprof)\n"
-	      "      --format=FMT         text (default), json or csv\n"
+	      "      --format=FMT         text (default), json, csv, folded (flame graphs)\n"
+	      "                           or pprof (gzipped profile.proto; with -o FILE)\n"
+	      "  -d, --details            per-address lines inside each symbol (implies -l)\n"
+	      "  -g, --debug-info         source file:line (and inline frames with -d)\n"
+	      "  -c, --callgraph          callers and callees per function (implies -l)\n"
+	      "  -i, --include-symbols=L  only these symbols;  -e, --exclude-symbols=L\n"
+	      "  -s, --sort=KEYS          samples,image,symbol,domain,vma,app-name\n"
+	      "  -r, --reverse-sort       reverse the order\n"
+	      "  -w, --show-address       vma column\n"
+	      "  -a, --accumulated        cumulative samples and percent columns\n"
+	      "      --global-percent     -d/-c percentages of the whole selection\n"
+	      "      --columns=AXIS       domain or session: side-by-side sample columns\n"
+	      "      --archive=FILE       pack the sessions and their images into FILE\n"
 	      "      --vmlinux=FILE       uncompressed kernel image to symbolize with\n"
 	      "      --xen=FILE           uncompressed hypervisor image (xen-syms)\n"
 	      "  -p, --image-path=DIRS    look for missing images by name in DIRS (, or :)\n"
@@ -241,6 +475,8 @@ usage(FILE *f)
 	      "\n"
 	      "PROFILE-SPEC: session:NAME[,NAME]  domain:ID|NAME[,...]  image:PATH|NAME|GLOB[,...]\n"
 	      "              event:NAME  tid:LIST  tgid:LIST  cpu:LIST  (a bare word is an image)\n"
+	      "              session-exclude:  image-exclude:  lib-image:  count:  unit-mask:\n"
+	      "              archive:FILE      differential: { SPEC... } { SPEC... }\n"
 	      "Exit status: 0 ok, 1 error, 2 usage error.  See xenprof-report(1).\n", f);
 }
 
@@ -272,12 +508,43 @@ main(int argc, char **argv)
 		return 0;
 	}
 	out = out_lookup(opts.format);
+	if (opts.format == OUT_PPROF && (opts.outfile == NULL || strcmp(opts.outfile, "-") == 0) &&
+	    isatty(STDOUT_FILENO)) {
+		fprintf(stderr, REPORT_PROG ": --format=pprof writes gzipped binary: use -o FILE "
+			"(see --help)\n");
+		report_opts_free(&opts);
+		return 2;
+	}
+	/* archive:FILE: extract, then report from it as from a session dir and --root. */
+	static char sessbuf[PATH_MAX], rootbuf[PATH_MAX];
+	if (opts.spec->archives.n) {
+		if (archive_extract(opts.spec->archives.v[0], &opts.archive_tmp, err, sizeof(err)) != 0) {
+			fprintf(stderr, REPORT_PROG ": %s\n", err);
+			report_opts_free(&opts);
+			return 1;
+		}
+		snprintf(sessbuf, sizeof(sessbuf), "%s/sessions", opts.archive_tmp);
+		opts.sessdir = sessbuf;
+		if (opts.root == NULL) {
+			snprintf(rootbuf, sizeof(rootbuf), "%s/root", opts.archive_tmp);
+			opts.root = rootbuf;
+		}
+	}
 	if (report_open(&rep, &opts, err, sizeof(err)) != 0 ||
 	    report_aggregate(&rep, err, sizeof(err)) != 0) {
 		fprintf(stderr, REPORT_PROG ": %s\n", err);
 		report_free(&rep);
 		report_opts_free(&opts);
 		return 1;
+	}
+	if (opts.archive_out != NULL) {
+		rc = archive_write(&rep, opts.archive_out, err, sizeof(err));
+		if (rc != 0)
+			fprintf(stderr, REPORT_PROG ": %s\n", err);
+		report_free(&rep);
+		report_opts_free(&opts);
+		report_warnings_reset();
+		return rc != 0 ? 1 : 0;
 	}
 	if (opts.outfile != NULL && strcmp(opts.outfile, "-") != 0) {
 		f = fopen(opts.outfile, "w");

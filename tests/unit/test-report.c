@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <zlib.h>
+
+#include "report/profile.pb-c.h"
 
 /* The option parser lives next to main(): take it without main. */
 #define REPORT_NO_MAIN
@@ -61,8 +64,9 @@ fixture_build(void)
 		 "cd %s && %s -O1 -fPIE -pie -Wl,--build-id -o fx-pie %s && "
 		 "%s -O1 -fPIC -shared -Wl,--build-id -o libfx.so %s && "
 		 "%s -O1 -fno-pie -no-pie -Wl,--build-id -o fx-exec %s && "
-		 "%s -O1 -fno-pie -no-pie -Wl,--build-id -DFX_OTHER=1 -o fx-exec2 %s",
-		 tmpdir, cc, src, cc, src, cc, src, cc, src);
+		 "%s -O1 -fno-pie -no-pie -Wl,--build-id -DFX_OTHER=1 -o fx-exec2 %s && "
+		 "%s -O1 -g -fPIE -pie -Wl,--build-id -o fx-dbg %s",
+		 tmpdir, cc, src, cc, src, cc, src, cc, src, cc, src);
 	return run(cmd);
 }
 
@@ -726,6 +730,412 @@ test_e2e_separated(void)
 	free(out), free(err);
 }
 
+
+/* ===================================================================== */
+/* Xen sessions: domains, losses, columns, call chains, exports, diff     */
+
+/*
+ * Saved session "xen" (total 275, lost 9):
+ *   dom0 Domain-0 (self): fx-dbg fx_alpha 100 (+8, chain fx_beta <- fx_gamma <- main)
+ *                         fx-dbg fx_alpha 50 (+16, no chain)
+ *                         xen (fx-exec as xen-syms) fx_gamma 25, mode xen
+ *                         lost: vcpu0 3, vcpu1 2
+ *   dom1 web01 (active):  kernel (fx-exec) fx_beta 40, [user] 10; lost vcpu0 4
+ *   dom2 db (passive):    xen fx_gamma 20, [user] 30
+ * Saved session "xen2": dom0 fx_alpha 300 (+8), fx_gamma 50 (+8); dom1 [user] 10.
+ */
+static int
+xen_session_build(void)
+{
+	struct xps_meta m;
+	struct fx_fn a, b, g, mn, xg, xb;
+	char path[1024];
+	int rc = 0;
+
+	if (fixture_fn(tpath("fx-dbg"), "fx_alpha", &a) || fixture_fn(tpath("fx-dbg"), "fx_beta", &b) ||
+	    fixture_fn(tpath("fx-dbg"), "fx_gamma", &g) || fixture_fn(tpath("fx-dbg"), "main", &mn) ||
+	    fixture_fn(tpath("fx-exec"), "fx_gamma", &xg) || fixture_fn(tpath("fx-exec"), "fx_beta", &xb))
+		return -1;
+	for (int si = 0; si < 2; si++) {
+		const char *nm = si ? "xen2" : "xen";
+		snprintf(path, sizeof(path), "mkdir -p %s/saved/%s", sessdir, nm);
+		run(path);
+		memset(&m, 0, sizeof(m));
+		snprintf(m.backend, sizeof(m.backend), "xenoprof");
+		snprintf(m.cpu_type, sizeof(m.cpu_type), "i386/arch_perfmon");
+		m.nevents = 1;
+		snprintf(m.events[0].name, sizeof(m.events[0].name), "CPU_CLK_UNHALTED");
+		m.events[0].count = 100000;
+		m.ndomains = 3;
+		const char *dn[3] = { "Domain-0", "web01", "db" };
+		for (int d = 0; d < 3; d++) {
+			m.domains[d].domid = d;
+			m.domains[d].role = d;
+			snprintf(m.domains[d].name, sizeof(m.domains[d].name), "%s", dn[d]);
+		}
+		snprintf(path, sizeof(path), "%s/saved/%s/meta", sessdir, nm);
+		rc |= xps_meta_write(&m, path);
+		struct xps_profile *p0 = xps_profile_new(0, "Domain-0");
+		struct xps_profile *p1 = xps_profile_new(1, "web01");
+		struct xps_profile *p2 = xps_profile_new(2, "db");
+		uint32_t idbg = add_image(p0, tpath("fx-dbg"), XPS_IMG_FILE, tpath("fx-dbg"), 0);
+		uint32_t ix0 = add_image(p0, tpath("fx-exec"), XPS_IMG_XEN, NULL, 0);
+		struct xps_key k;
+		xps_key_init(&k);
+		if (si == 0) {
+			struct xps_frame fr[3] = { { idbg, 0, b.off + 4 }, { idbg, 0, g.off + 4 },
+						   { idbg, 0, mn.off + 4 } };
+			k.image = idbg, k.offset = a.off + 8, k.chain = xps_profile_chain(p0, fr, 3);
+			rc |= xps_profile_add(p0, &k, 100);
+			k.chain = 0, k.offset = a.off + 16;
+			rc |= xps_profile_add(p0, &k, 50);
+			k.image = ix0, k.offset = xg.vaddr + 4, k.mode = XPS_MODE_XEN;
+			rc |= xps_profile_add(p0, &k, 25);
+			xps_profile_add_lost(p0, 0, XPS_LOSS_RING, 3);
+			xps_profile_add_lost(p0, 1, XPS_LOSS_RING, 2);
+			xps_key_init(&k);
+			k.image = add_image(p1, tpath("fx-exec"), XPS_IMG_KERNEL, NULL, 0);
+			k.offset = xb.vaddr + 2, k.mode = XPS_MODE_KERNEL;
+			rc |= xps_profile_add(p1, &k, 40);
+			k.image = add_image(p1, "[user]", XPS_IMG_ANON, NULL, 0);
+			k.offset = 0x400000, k.mode = XPS_MODE_USER;
+			rc |= xps_profile_add(p1, &k, 10);
+			xps_profile_add_lost(p1, 0, XPS_LOSS_RING, 4);
+			xps_key_init(&k);
+			k.image = add_image(p2, tpath("fx-exec"), XPS_IMG_XEN, NULL, 0);
+			k.offset = xg.vaddr + 8, k.mode = XPS_MODE_XEN;
+			rc |= xps_profile_add(p2, &k, 20);
+			k.image = add_image(p2, "[user]", XPS_IMG_ANON, NULL, 0);
+			k.offset = 0x1000, k.mode = XPS_MODE_USER;
+			rc |= xps_profile_add(p2, &k, 30);
+		} else {
+			k.image = idbg, k.offset = a.off + 8;
+			rc |= xps_profile_add(p0, &k, 300);
+			k.offset = g.off + 8;
+			rc |= xps_profile_add(p0, &k, 50);
+			k.image = add_image(p1, "[user]", XPS_IMG_ANON, NULL, 0);
+			k.offset = 0x400000;
+			rc |= xps_profile_add(p1, &k, 10);
+		}
+		struct xps_profile *ps[3] = { p0, p1, p2 };
+		for (int d = 0; d < (si ? 2 : 3); d++) {
+			snprintf(path, sizeof(path), "%s/saved/%s/dom%d.samples", sessdir, nm, d);
+			rc |= xps_profile_write(ps[d], path);
+		}
+		for (int d = 0; d < 3; d++)
+			xps_profile_free(ps[d]);
+	}
+	return rc;
+}
+
+/* The JSON object line of domain D in "domains": [...]. */
+static char *
+dom_line(const char *json, int d)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "{\"domain\": %d, \"domain_name\"", d);
+	p = strstr(json, "\"domains\": [");
+	p = p ? strstr(p, pat) : NULL;
+	return p ? strndup(p, strcspn(p, "\n")) : NULL;
+}
+
+static void
+test_e2e_domains(void)
+{
+	char *out, *err, *l;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	CU_ASSERT_EQUAL_FATAL(xen_session_build(), 0);
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json -l", &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 275);
+	CU_ASSERT_EQUAL(json_num(out, "lost_samples"), 9);
+	l = dom_line(out, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"samples\": 175"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"xen\": 25, \"kernel\": 0, \"user\": 150, \"lost\": 5"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "[{\"vcpu\": 0, \"lost\": 3}, {\"vcpu\": 1, \"lost\": 2}]"));
+	free(l);
+	l = dom_line(out, 1);
+	CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "\"xen\": 0, \"kernel\": 40, \"user\": 10, \"lost\": 4"));
+	free(l);
+	l = dom_line(out, 2);
+	CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "\"xen\": 20, \"kernel\": 0, \"user\": 30, \"lost\": 0"));
+	free(l);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_alpha\"", "fx-dbg", NULL), 150);
+	CU_ASSERT_EQUAL(row_samples(out, "\"domain\": 1,", "\"fx_beta\"", NULL), 40);
+	CU_ASSERT_EQUAL(row_samples(out, "\"domain\": 2,", "\"fx_gamma\"", NULL), 20);
+	free(out), free(err);
+
+	/* Text: per-domain block and a loss line per domain that lost samples. */
+	CU_ASSERT_EQUAL(report_run("session:xen -l", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Lost in domain 0 (Domain-0): 5 (vcpu0 3, vcpu1 2)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Lost in domain 1 (web01): 4 (vcpu0 4)"));
+	CU_ASSERT_PTR_NULL(strstr(out, "Lost in domain 2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "domid  domain"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "samples  %        domain"));
+	free(out), free(err);
+
+	/* -s domain: domain 0 rows first, then 1, then 2. */
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json -l -s domain,samples", &out, &err), 0);
+	const char *p0 = strstr(out, "\"rows\""), *d1 = strstr(p0, "\"domain\": 1,"),
+	    *d2 = strstr(p0, "\"domain\": 2,"), *d0 = strstr(p0, "\"domain\": 0,");
+	CU_ASSERT(d0 && d1 && d2 && d0 < d1 && d1 < d2);
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json -l -s domain -r", &out, &err), 0);
+	p0 = strstr(out, "\"rows\"");
+	d2 = strstr(p0, "\"domain\": 2,"), d0 = strstr(p0, "\"domain\": 0,");
+	CU_ASSERT(d0 && d2 && d2 < d0);
+	free(out), free(err);
+
+	/* --columns=domain: one column per domain, rows merged across domains. */
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json -l --columns=domain", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"column_axis\": \"domain\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"name\": \"Domain-0\", \"samples\": 175, \"lost\": 5}"));
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_gamma\"", "fx-exec", NULL), 45);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"by_column\": [{\"samples\": 25, \"percent\": 14.2857}, "
+				      "{\"samples\": 0, \"percent\": 0.0000}, {\"samples\": 20, "
+				      "\"percent\": 40.0000}]"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen -l --columns=domain", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0          web01             db"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "samples  %        samples  %        samples  %        image name"));
+	free(out), free(err);
+	/* --columns=session. */
+	CU_ASSERT_EQUAL(report_run("session:xen,xen2 --format=json -l --columns=session", &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 275 + 360);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"name\": \"xen2\", \"samples\": 360, \"lost\": 0}"));
+	free(out), free(err);
+}
+
+static void
+test_e2e_callgraph(void)
+{
+	char *out, *err;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	/* Folded: chains root first, domain prefix, counts sum to the total. */
+	CU_ASSERT_EQUAL(report_run("session:xen --format=folded", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;main;fx_gamma;fx_beta;fx_alpha 100\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;fx_alpha 50\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "db;[user] 30\n"));
+	long long sum = 0;
+	for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		const char *sp = strrchr(strndup(p, strcspn(p, "\n")), ' ');
+		if (sp)
+			sum += atoll(sp + 1);
+	}
+	CU_ASSERT_EQUAL(sum, 275);
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen --format=folded domain:0", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nmain;fx_gamma;fx_beta;fx_alpha 100\n") ||
+			       strncmp(out, "main;fx_gamma;fx_beta;fx_alpha 100\n", 35) == 0);
+	free(out), free(err);
+
+	/* -c: self and inclusive counts, callers and callees. */
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json -c domain:0", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"symbol\": \"fx_alpha\", \"self\": 150, \"self_percent\": "
+				      "85.7143, \"inclusive\": 150"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"symbol\": \"fx_beta\", \"self\": 0, \"self_percent\": "
+				      "0.0000, \"inclusive\": 100"));
+	const char *beta = strstr(out, "\"symbol\": \"fx_beta\", \"self\"");
+	CU_ASSERT(beta && strstr(beta, "\"callers\": [{\"image\": ") &&
+		  strstr(beta, "\"symbol\": \"fx_gamma\", \"samples\": 100"));
+	CU_ASSERT(beta && strstr(beta, "\"callees\": [{\"image\": "));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen -c", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "fx_alpha [self]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "inclusive"));
+	free(out), free(err);
+}
+
+/* Decode a gzipped pprof file with protobuf-c's generated unpack. */
+static Perftools__Profiles__Profile *
+pprof_read(const char *file)
+{
+	gzFile gz = gzopen(file, "rb");
+	size_t cap = 1 << 20, len = 0;
+	uint8_t *buf = malloc(cap);
+	int n;
+
+	if (gz == NULL)
+		return NULL;
+	while ((n = gzread(gz, buf + len, (unsigned)(cap - len))) > 0) {
+		len += (size_t)n;
+		if (len == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	gzclose(gz);
+	Perftools__Profiles__Profile *p = perftools__profiles__profile__unpack(NULL, len, buf);
+	free(buf);
+	return p;
+}
+
+static void
+test_e2e_pprof(void)
+{
+	char *out, *err, args[1024];
+	double pct = 0;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	snprintf(args, sizeof(args), "session:xen --format=pprof -o %s/p.pb.gz", tmpdir);
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 0);
+	free(out), free(err);
+	Perftools__Profiles__Profile *p = pprof_read(tpath("p.pb.gz"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT(p->n_string_table > 0 && strcmp(p->string_table[0], "") == 0);
+	CU_ASSERT_EQUAL(p->n_sample_type, 1);
+	/* Flat (leaf) samples per function name, as pprof -top computes them. */
+	int64_t total = 0, alpha = 0;
+	size_t maxdepth = 0;
+	for (size_t i = 0; i < p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = p->sample[i];
+		total += s->value[0];
+		if (s->n_location_id > maxdepth)
+			maxdepth = s->n_location_id;
+		const Perftools__Profiles__Location *lo = p->location[s->location_id[0] - 1];
+		CU_ASSERT_EQUAL(lo->id, s->location_id[0]);
+		const Perftools__Profiles__Function *fn = p->function[lo->line[0]->function_id - 1];
+		if (strcmp(p->string_table[fn->name], "fx_alpha") == 0)
+			alpha += s->value[0];
+	}
+	CU_ASSERT_EQUAL(total, 275);
+	CU_ASSERT_EQUAL(alpha, 150);
+	CU_ASSERT_EQUAL(maxdepth, 4);
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json -l", &out, &err), 0);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_alpha\"", "fx-dbg", &pct), 150);
+	CU_ASSERT_DOUBLE_EQUAL(pct, 100.0 * alpha / total, 1e-3);
+	free(out), free(err);
+	perftools__profiles__profile__free_unpacked(p, NULL);
+}
+
+static void
+test_e2e_diff(void)
+{
+	char *out, *err;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	CU_ASSERT_EQUAL(report_run("--format=json -l { session:xen } { session:xen2 }", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"column_axis\": \"diff\""));
+	/* fx_alpha: 150/275 = 54.5455 % -> 300/360 = 83.3333 %: +52.7778 % */
+	const char *l = strstr(out, "\"symbol\": \"fx_alpha\"");
+	CU_ASSERT(l && strstr(l, "\"diff_samples\": 150, \"diff_percent\": 52.7778"));
+	l = strstr(out, "\"image\": \"");
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"diff_status\": \"new\""));	/* fx_gamma in fx-dbg */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"diff_status\": \"vanished\""));	/* db, fx_beta */
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("-l domain:0 { session:xen } { session:xen2 }", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "diff %"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "+++"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "---"));
+	free(out), free(err);
+}
+
+static void
+test_e2e_selection(void)
+{
+	char *out, *err;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	/* -d: per address inside the symbol; -g: source lines. */
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json -d -g domain:0", &out, &err), 0);
+	const char *l = strstr(out, "\"symbol\": \"fx_alpha\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"source\": \"fixture.c:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"details\": [{\"vma\": "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"samples\": 100, \"percent\": 66.6667"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"samples\": 50, \"percent\": 33.3333"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen -d -w -g domain:0", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "vma"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "linenr info"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, " fixture.c:"));
+	free(out), free(err);
+	/* -i / -e, -a. */
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json -l -i fx_alpha", &out, &err), 0);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_alpha\"", NULL, NULL), 150);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_gamma\"", NULL, NULL), -1);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 275);
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json -l -e fx_alpha -a", &out, &err), 0);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_alpha\"", NULL, NULL), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"cum_samples\": 125"));
+	free(out), free(err);
+	/* Specs: count:, unit-mask:, image-exclude:, session-exclude:, lib-image:. */
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json count:100000 unit-mask:0", &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 275);
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen count:5000", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "count:5000 matches no event"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "CPU_CLK_UNHALTED:100000:0x00"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen unit-mask:0xc0", &out, &err), 1);
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen --format=json image-exclude:fx-dbg", &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 125);
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen,xen2 session-exclude:xen2 --format=json", &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 275);
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:xen lib-image:libc.so.6", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--separate=library"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:sep --format=json lib-image:libfx.so", &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 45);
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:sep --format=json image:fx-pie", &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 105);	/* the app and its libraries */
+	free(out), free(err);
+
+	/* Combinations that cannot go together: one line, exit 2. */
+	static const char *const bad[] = {
+		"-d -c", "-c { session:xen } { session:xen2 }", "-w", "-g", "-a", "--global-percent",
+		"--format=folded -c", "--format=csv -d", "--columns=domain -c", "-i x",
+		"--columns=nope", "-s nope", "{ session:xen }", "{session:xen} {session:xen2}",
+		"-c -s image",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char a[256];
+		snprintf(a, sizeof(a), "session:xen %s", bad[i]);
+		int st = report_run(a, &out, &err);
+		if (st != 2)
+			fprintf(stderr, "'%s': exit %d\n", a, st);
+		CU_ASSERT_EQUAL(st, 2);
+		CU_ASSERT(err && strchr(err, '\n') == err + strlen(err) - 1);
+		free(out), free(err);
+	}
+}
+
+static void
+test_e2e_archive(void)
+{
+	char *out, *err, args[1200], cmd[1200];
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	snprintf(args, sizeof(args), "session:xen --archive=%s/x.tar", tmpdir);
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 0);
+	free(out), free(err);
+	/* Move the images away: the report must read them from the archive. */
+	snprintf(cmd, sizeof(cmd), "mv %s %s.away && mv %s %s.away", tpath("fx-dbg"), tpath("fx-dbg"),
+		 tpath("fx-exec"), tpath("fx-exec"));
+	CU_ASSERT_EQUAL(run(cmd), 0);
+	snprintf(args, sizeof(args), "--format=json -l archive:%s/x.tar session:xen", tmpdir);
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 0);
+	CU_ASSERT_EQUAL(json_num(out, "total_samples"), 275);
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_alpha\"", "fx-dbg", NULL), 150);
+	CU_ASSERT_EQUAL(row_samples(out, "\"domain\": 2,", "\"fx_gamma\"", NULL), 20);
+	free(out), free(err);
+	snprintf(cmd, sizeof(cmd), "mv %s.away %s && mv %s.away %s", tpath("fx-dbg"), tpath("fx-dbg"),
+		 tpath("fx-exec"), tpath("fx-exec"));
+	CU_ASSERT_EQUAL(run(cmd), 0);
+	/* Not an archive: one line, exit 1. */
+	snprintf(args, sizeof(args), "archive:%s", tpath("fx-dbg"));
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "archive:"));
+	free(out), free(err);
+}
+
 /* ===================================================================== */
 
 static int
@@ -770,6 +1180,12 @@ main(void)
 	CU_add_test(s, "symbols: errors", test_sym_errors);
 	CU_add_test(s, "e2e: json", test_e2e_json);
 	CU_add_test(s, "e2e: separated", test_e2e_separated);
+	CU_add_test(s, "e2e: domains and columns", test_e2e_domains);
+	CU_add_test(s, "e2e: call graph and folded", test_e2e_callgraph);
+	CU_add_test(s, "e2e: pprof", test_e2e_pprof);
+	CU_add_test(s, "e2e: differential", test_e2e_diff);
+	CU_add_test(s, "e2e: selection and layout", test_e2e_selection);
+	CU_add_test(s, "e2e: archive", test_e2e_archive);
 	CU_add_test(s, "e2e: errors", test_e2e_errors);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
