@@ -245,7 +245,9 @@ chain_id(struct attrib *a, struct attrib_domain *d, const struct hv_sample *s)
 		int32_t img = -1;
 		uint64_t off;
 
-		f.pc = s->chain[i];
+		/* Frames are return addresses: record the call site (ret - 1),
+		 * which lies in the caller even when the call ends it. */
+		f.pc = s->chain[i] ? s->chain[i] - 1 : 0;
 		f.mode = frame_mode(s, f.pc);
 		off = f.pc;
 		if (f.mode == HV_MODE_USER) {

@@ -88,7 +88,11 @@ struct xps_record {
 	uint64_t	count;
 };
 
-/* One frame of a call chain: an image and the offset in it (as in xps_key). */
+/*
+ * One frame of a call chain: an image and the offset in it (as in xps_key).
+ * xenprofd records callers' frames as call sites (return address - 1), so
+ * that each lies inside its caller's symbol.
+ */
 struct xps_frame {
 	uint32_t	image;
 	uint32_t	pad;

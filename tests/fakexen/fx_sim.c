@@ -137,8 +137,12 @@ fx_resolve_work(struct fx_sim *sim, const struct fx_cfg_work *cw, struct fx_gwor
 			snprintf(err, errlen, "%s:%d: work: %s", cfg->path, cw->line, why);
 			return -1;
 		}
+		/* A caller's frame is a return address: past the call, never at
+		 * the symbol's first byte (ret - 1 lies in the symbol). */
 		for (unsigned k = 0; k < FX_NPCS; k++)
-			gw->pcs[l][k] = bias + es.value + fx_splitmix(seed) % es.size;
+			gw->pcs[l][k] = l == 0 || es.size < 2 ?
+			    bias + es.value + fx_splitmix(seed) % es.size :
+			    bias + es.value + 1 + fx_splitmix(seed) % (es.size - 1);
 	}
 	return 0;
 }
