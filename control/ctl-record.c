@@ -39,6 +39,7 @@
 
 #include "control/ctl.h"
 #include "daemon/proto.h"
+#include "libsamples/samples.h"
 
 #define RECORD_DEFAULT_DIR	"xenprof_data"
 #define MAX_TREE		4096
@@ -161,6 +162,28 @@ tree_scan(struct tree *t)
 	} while (added);
 }
 
+/* Can COMMAND be run (a path, or a name found in $PATH)? */
+static int
+runnable(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)(n ? n : 1), n ? path : ".", cmd);
+		if (access(buf, X_OK) == 0)
+			return 1;
+		path += n + (path[n] == ':');
+	}
+	return 0;
+}
+
 static int
 has_separate(const struct ctl *c)
 {
@@ -235,6 +258,10 @@ ctl_record_exec(struct ctl *c)
 		warnx("record: no command given: xenprof-ctl record [SETUP...] -- COMMAND [ARGS...]");
 		return 2;
 	}
+	if (!runnable(c->cmd_argv[0])) {
+		warnx("record: %s: command not found (or not executable)", c->cmd_argv[0]);
+		return 127;
+	}
 	if (realpath(c->sessdir, absdir) == NULL) {
 		warn("session dir %s", c->sessdir);
 		return 1;
@@ -252,25 +279,26 @@ ctl_record_exec(struct ctl *c)
 	}
 	if (ctl_make_setup(c, &s, true) == -1)
 		return 1;
-	rc = current_has_samples(c->sessdir);
+	if (current_has_samples(c->sessdir)) {
+		/* Keep what an earlier run left: no daemon holds the dir (checked above). */
+		char name[64];
+		time_t now = time(NULL);
+
+		strftime(name, sizeof(name), "prev-%Y%m%d-%H%M%S", localtime(&now));
+		if (xps_session_save(c->sessdir, name) == -1) {
+			warnx("record: cannot keep the earlier samples in %s/current as session %s: %s; "
+			    "move them away or use another --session-dir", c->sessdir, name, xps_errmsg());
+			ctl_setup_done(c, false);
+			return 1;
+		}
+		fprintf(stderr, "xenprof-ctl record: the samples an earlier run left in %s are kept as "
+		    "session %s\n", c->sessdir, name);
+	}
 	if (ctl_spawn_daemon(c) == -1) {
 		ctl_setup_done(c, false);
 		return 1;
 	}
 	ctl_setup_done(c, true);
-	if (rc) {
-		char name[64];
-		time_t now = time(NULL);
-
-		strftime(name, sizeof(name), "prev-%Y%m%d-%H%M%S", localtime(&now));
-		r = ctl_request(c, XP_REQ_SAVE, name, (uint32_t)strlen(name), reply, sizeof(reply));
-		if (r == XP_REP_OK)
-			fprintf(stderr, "xenprof-ctl record: the samples an earlier run left in %s are kept "
-			    "as session %s\n", c->sessdir, name);
-		else
-			fprintf(stderr, "xenprof-ctl record: note: could not keep the earlier samples as %s (%s); "
-			    "they are merged with this run's\n", name, reply);
-	}
 	if (pipe2(rfd, O_CLOEXEC) == -1) {
 		warn("pipe");
 		goto fail;
@@ -353,14 +381,20 @@ ctl_record_exec(struct ctl *c)
 		rc = 128 + WTERMSIG(status);
 	else
 		rc = 1;
-	if (ctl_simple(c, XP_REQ_STOP, NULL, 0, "record: --stop") != 0)
+	r = ctl_request(c, XP_REQ_STOP, NULL, 0, reply, sizeof(reply));
+	if (r == XP_REP_OK) {
+		fprintf(stderr, "xenprof-ctl record: %s %s %d; %s\n", c->cmd_argv[0],
+		    WIFSIGNALED(status) ? "was killed by signal" : "exited with status",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : rc, reply);
+	} else {
+		warnx("record: --stop: %s", r == -1 ? "xenprofd is not running" : reply);
 		rc = rc ? rc : 1;
+	}
 	r = ctl_request(c, XP_REQ_SHUTDOWN, NULL, 0, reply, sizeof(reply));
 	if (r != XP_REP_OK || ctl_wait_exit(c, c->timeout_s) == -1) {
 		warnx("record: --shutdown: %s", r == XP_REP_OK ? "xenprofd did not exit" : reply);
 		rc = rc ? rc : 1;
 	}
-	printf("\n");
 	if (tree)
 		printf("xenprof-ctl record: the top symbols of %s and its %d descendant process(es) seen; "
 		    "the session in %s has every sample of the machine:\n\n", c->cmd_argv[0], tree->n - 1,

@@ -33,6 +33,7 @@ struct ctl_cmd {
 	const char     *usage;
 	bool		takes_setup;	/* accepts SETUP options */
 	bool		needs_value;	/* --name=VALUE */
+	bool		optional_value;	/* --name or --name=VALUE */
 	bool		needs_root;
 	int		(*exec)(struct ctl *);
 };
@@ -40,6 +41,7 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_setup_cmd, ctl_start_daemon_cmd, ctl_start_cmd,
     ctl_stop_cmd, ctl_dump_cmd, ctl_save_cmd, ctl_reset_cmd, ctl_shutdown_cmd,
     ctl_status_cmd, ctl_list_events_cmd, ctl_record_cmd, ctl_top_cmd;
+extern const struct ctl_cmd ctl_doctor_cmd;
 
 /* client.c: talking to xenprofd */
 

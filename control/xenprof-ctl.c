@@ -29,6 +29,7 @@ static const struct ctl_cmd *ctl_cmds[] = {
 	&ctl_shutdown_cmd,
 	&ctl_status_cmd,
 	&ctl_list_events_cmd,
+	&ctl_doctor_cmd,
 	&ctl_record_cmd,
 	&ctl_top_cmd,
 };
@@ -98,8 +99,10 @@ main(int argc, char **argv)
 {
 	struct ctl c = { .sessdir = "/var/lib/xenprof", .timeout_s = 30, .delay_s = 2 };
 	const struct ctl_cmd *cmd = NULL;
-	char **setup = calloc((size_t)argc + 1, sizeof(*setup));
+	/* static: lives until exit, as its strings go into the setup file */
+	static char **setup;
 
+	setup = calloc((size_t)argc + 1, sizeof(*setup));
 	if (setup == NULL)
 		err(1, "calloc");
 	if (getenv("XENPROF_TIMEOUT"))
@@ -166,7 +169,7 @@ main(int argc, char **argv)
 				warnx("--%s needs a value: --%s=NAME", k->name, k->name);
 				return 2;
 			}
-			if (!k->needs_value && value != NULL) {
+			if (!k->needs_value && !k->optional_value && value != NULL) {
 				warnx("--%s takes no value", k->name);
 				return 2;
 			}

@@ -173,7 +173,11 @@ client_accept(struct control *c)
 		if (c->clients[i].fd == -1)
 			break;
 	if (i == CONTROL_MAX_CLIENTS) {
+		struct client busy = { .fd = fd };
+
 		log_warnx("control: too many clients, connection refused");
+		client_reply(&busy, XP_REP_ERROR, "xenprofd is busy: too many control "
+		    "connections open; try again");
 		close(fd);
 		return;
 	}

@@ -79,6 +79,9 @@ const char *evtab_dir(void);
 int evtab_mask_check(const struct evtab_mask *um, const char *event, uint32_t v,
     char *err, size_t errlen);
 
+/* The first error loading the tables ("" if none); set by the xenoprof backend. */
+extern char evtab_load_error[HV_ERR_LEN];
+
 /* Edit distance of A and B, case-insensitive, first 63 characters. */
 unsigned evtab_distance(const char *a, const char *b);
 

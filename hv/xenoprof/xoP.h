@@ -59,6 +59,9 @@ struct xo_event_def {
 	uint32_t	unit_mask;	/* default */
 	uint64_t	min_count;
 	const char     *desc;
+	/* added with the data-file tables (hv/events/): */
+	const struct hv_unit_mask *um;	/* NULL: the event takes no unit mask */
+	uint32_t	counters;	/* bit i: counter i can count it; 0 = any */
 };
 
 /* The events of CPU_TYPE (NULL if the type is unknown); *N their number. */

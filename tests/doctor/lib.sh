@@ -1,0 +1,3 @@
+# Helpers of the doctor tests: e2e/lib.sh plus line matching (match.sh).
+. "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/match.sh"
