@@ -250,4 +250,16 @@ hv_self_domid(void)
 {
 	return 0;
 }
+
+int
+hv_xenoprof_probe(char *cpu_type, int *num_events, bool *primary, int *errnum,
+    char *why, size_t len)
+{
+	cpu_type[0] = '\0';
+	*num_events = 0;
+	*primary = false;
+	*errnum = 0;
+	return hv_seterr(why, len, "this build of xenprof has no Xen support (configure found "
+	    "no libxen-dev)");
+}
 #endif

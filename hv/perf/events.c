@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hv/evtab.h"
 #include "hv/perf/perfP.h"
 
 #define PERF_MIN_CLOCK	10000ULL	/* ns: 100 kHz per cpu */
@@ -70,32 +71,6 @@ perf_event_infos(size_t *n)
 	return perf_infos;
 }
 
-unsigned
-perf_edit_distance(const char *a, const char *b)
-{
-	unsigned row[65], diag, up, i, j, la, lb, cost;
-
-	la = strnlen(a, 64);
-	lb = strnlen(b, 64);
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			row[j] = diag + cost;
-			if (up + 1 < row[j])
-				row[j] = up + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* "r" followed by 1-16 hex digits: the config into *CONFIG. */
 static bool
 perf_parse_raw(const char *name, uint64_t *config)
@@ -130,7 +105,7 @@ perf_event_resolve(const struct hv_event *ev, const struct perf_event_def **def,
 			d = &perf_events[i];
 			break;
 		}
-		dist = perf_edit_distance(ev->name, perf_events[i].name);
+		dist = evtab_distance(ev->name, perf_events[i].name);
 		if (dist < best) {
 			best = dist;
 			near = &perf_events[i];

@@ -36,8 +36,6 @@ int perf_event_resolve(const struct hv_event *ev, const struct perf_event_def **
     uint32_t *type, uint64_t *config, char *err, size_t errlen);
 /* The table as hv_event_info, for hv_events(). */
 const struct hv_event_info *perf_event_infos(size_t *n);
-/* Edit distance between A and B, case-insensitive, strings up to 64 bytes. */
-unsigned perf_edit_distance(const char *a, const char *b);
 
 /* ===================================================================== */
 /* ring.c                                                                 */

@@ -64,7 +64,7 @@ struct xo {
 	uint32_t	nrings;
 	uint32_t	nactive;
 	uint32_t	active[HV_MAX_DOMAINS];	/* other active domains */
-	bool		reserved, virq, profiling, initialized, got_buffer;
+	bool		reserved, virq, profiling, initialized, got_buffer, listed;
 	int		interval_ms;
 	uint64_t	last_drain_us;
 	int		start_timeout_ms;
@@ -88,24 +88,28 @@ static struct xentoollog_logger xo_logger = {
 	.vmessage = xo_nolog, .progress = NULL, .destroy = xo_nodestroy,
 };
 
-struct xentoollog_logger *xo_quiet_logger(void);
-
 struct xentoollog_logger *
 xo_quiet_logger(void)
 {
 	return &xo_logger;
 }
 
+int
+xo_hypercall(xencall_handle *xc, void *hbuf, int op, const void *in, size_t len)
+{
+	if (in != NULL)
+		memcpy(hbuf, in, len);
+	return xencall2(xc, __HYPERVISOR_xenoprof_op, (uint64_t)op,
+	    in != NULL || len ? (uint64_t)(uintptr_t)hbuf : 0);
+}
+
 static int
 xo_op(struct xo *x, int op, const void *in, size_t len)
 {
-	if (in != NULL)
-		memcpy(x->hbuf, in, len);
-	return xencall2(x->xc, __HYPERVISOR_xenoprof_op, (uint64_t)op,
-	    in != NULL || len ? (uint64_t)(uintptr_t)x->hbuf : 0);
+	return xo_hypercall(x->xc, x->hbuf, op, in, len);
 }
 
-static const char *
+const char *
 xo_errname(int e)
 {
 	switch (e) {
@@ -209,15 +213,32 @@ xo_unmap_all(struct xo *x)
  * first: by the primary it forces the state back to INITIALIZED even while
  * counters run.  Each op fails harmlessly (EPERM) if there is nothing to undo.
  */
-static void
-xo_recover(struct xo *x)
+void
+xo_recover_ops(xencall_handle *xc, void *hbuf)
 {
-	xo_op(x, XENOPROF_stop, NULL, 0);
-	xo_op(x, XENOPROF_disable_virq, NULL, 0);
-	xo_op(x, XENOPROF_release_counters, NULL, 0);
-	xo_op(x, XENOPROF_reset_passive_list, NULL, 0);
-	xo_op(x, XENOPROF_reset_active_list, NULL, 0);
-	xo_op(x, XENOPROF_shutdown, NULL, 0);
+	xo_hypercall(xc, hbuf, XENOPROF_stop, NULL, 0);
+	xo_hypercall(xc, hbuf, XENOPROF_disable_virq, NULL, 0);
+	xo_hypercall(xc, hbuf, XENOPROF_release_counters, NULL, 0);
+	xo_hypercall(xc, hbuf, XENOPROF_reset_passive_list, NULL, 0);
+	xo_hypercall(xc, hbuf, XENOPROF_reset_active_list, NULL, 0);
+	xo_hypercall(xc, hbuf, XENOPROF_shutdown, NULL, 0);
+}
+
+void
+xo_init_error(int e, char *why, size_t len)
+{
+	if (e == ENOSYS)
+		hv_seterr(why, len, "xenoprof unavailable (init: ENOSYS): Xen 4.22 or later, a PVH or "
+		    "HVM dom0, or a hypervisor built without CONFIG_XENOPROF; use --backend=perf "
+		    "(boot Xen with vpmu= to see the hypervisor from perf)");
+	else if (e == ENODEV)
+		hv_seterr(why, len, "xenoprof does not support this CPU (init: ENODEV, e.g. AMD "
+		    "family 17h and later, Hygon); use --backend=perf");
+	else if (e == EPERM || e == EACCES)
+		hv_seterr(why, len, "xenoprof refused (init: %s): the XSM policy does not allow "
+		    "profiling from this domain", xo_errname(e));
+	else
+		hv_seterr(why, len, "xenoprof init failed: %s", xo_errname(e));
 }
 
 /* Leave the hypervisor as we found it. */
@@ -228,9 +249,16 @@ xo_teardown(struct xo *x)
 		xo_op(x, XENOPROF_stop, NULL, 0);
 	x->profiling = false;
 	/* disable_virq also unshares our buffer pages: without it the next
-	 * get_buffer finds them referenced (EBUSY), even if virq was never on. */
-	if (x->virq || x->got_buffer)
+	 * get_buffer finds them referenced (EBUSY), even if virq was never on.
+	 * It does so only for a domain on the active list. */
+	if (x->virq || x->got_buffer) {
+		if (x->primary && !x->listed) {
+			domid_t id = (domid_t)x->self;
+
+			xo_op(x, XENOPROF_set_active, &id, sizeof(id));
+		}
 		xo_op(x, XENOPROF_disable_virq, NULL, 0);
+	}
 	x->virq = false;
 	x->got_buffer = false;
 	if (x->reserved)
@@ -246,30 +274,46 @@ xo_teardown(struct xo *x)
 }
 
 /* One lock per host domain: two primaries would tear down each other's session. */
-static int
-xo_lock(struct xo *x, char *err, size_t errlen)
+int
+xo_lock_take(uint32_t self, long *holder, char *err, size_t errlen)
 {
 	const char *dir = getenv("XENPROF_RUNDIR");
 	char path[512], buf[32];
 	ssize_t n;
+	int fd;
 
 	if (dir == NULL || *dir == '\0')
 		dir = "/run/xenprof";
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		return hv_seterr(err, errlen, "%s: %s", dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/xenoprof-dom%u.lock", dir, x->self);
-	x->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (x->lockfd == -1)
+	snprintf(path, sizeof(path), "%s/xenoprof-dom%u.lock", dir, self);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
 		return hv_seterr(err, errlen, "%s: %s", path, strerror(errno));
-	if (flock(x->lockfd, LOCK_EX | LOCK_NB) == -1) {
-		n = pread(x->lockfd, buf, sizeof(buf) - 1, 0);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
 		buf[n > 0 ? n : 0] = '\0';
-		close(x->lockfd);
+		close(fd);
+		*holder = strtol(buf, NULL, 10);
+		return -2;
+	}
+	return fd;
+}
+
+static int
+xo_lock(struct xo *x, char *err, size_t errlen)
+{
+	char buf[32];
+	long holder = 0;
+
+	x->lockfd = xo_lock_take(x->self, &holder, err, errlen);
+	if (x->lockfd == -2) {
 		x->lockfd = -1;
 		return hv_seterr(err, errlen, "another xenprofd (pid %ld) already drives xenoprof in this "
-		    "domain; shut it down first (xenprof-ctl --shutdown in its session dir)",
-		    strtol(buf, NULL, 10));
+		    "domain; shut it down first (xenprof-ctl --shutdown in its session dir)", holder);
 	}
+	if (x->lockfd == -1)
+		return -1;
 	if (ftruncate(x->lockfd, 0) == 0) {
 		int len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 
@@ -329,23 +373,10 @@ xo_open(const struct hv_config *cfg, char *err, size_t errlen)
 		return xo_fail(x);
 
 	if (x->self == 0)
-		xo_recover(x);
+		xo_recover_ops(x->xc, x->hbuf);
 	memset(&init, 0, sizeof(init));
 	if (xo_op(x, XENOPROF_init, &init, sizeof(init)) < 0) {
-		int e = errno;
-
-		if (e == ENOSYS)
-			hv_seterr(err, errlen, "xenoprof unavailable (init: ENOSYS): Xen 4.22 or later, a PVH or "
-			    "HVM dom0, or a hypervisor built without CONFIG_XENOPROF; use --backend=perf "
-			    "(boot Xen with vpmu= to see the hypervisor from perf)");
-		else if (e == ENODEV)
-			hv_seterr(err, errlen, "xenoprof does not support this CPU (init: ENODEV, e.g. AMD "
-			    "family 17h and later); use --backend=perf");
-		else if (e == EPERM || e == EACCES)
-			hv_seterr(err, errlen, "xenoprof refused (init: %s): the XSM policy does not allow "
-			    "profiling from this domain", xo_errname(e));
-		else
-			hv_seterr(err, errlen, "xenoprof init failed: %s", xo_errname(e));
+		xo_init_error(errno, err, errlen);
 		return xo_fail(x);
 	}
 	memcpy(&init, x->hbuf, sizeof(init));
@@ -412,6 +443,7 @@ xo_open(const struct hv_config *cfg, char *err, size_t errlen)
 			hv_seterr(err, errlen, "xenoprof set_active(%u) failed: %s", x->self, xo_errname(errno));
 			return xo_fail(x);
 		}
+		x->listed = true;
 		for (uint32_t i = 0; i < cfg->nactive; i++) {
 			if (cfg->active[i] == x->self)
 				continue;	/* listing a domain twice would block start */

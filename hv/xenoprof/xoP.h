@@ -15,6 +15,27 @@
 
 #include "hv/hv.h"
 
+/* ---- xenoprof.c: helpers shared with probe.c ------------------------- */
+
+struct xentoollog_logger;
+typedef struct xencall_handle xencall_handle;
+
+/* A libxen* logger that discards: failures come back as errno instead. */
+struct xentoollog_logger *xo_quiet_logger(void);
+/* "EPERM", "ENOSYS"... as the ABI documents them. */
+const char *xo_errname(int e);
+/* xenoprof_op OP with ARG copied into the hypercall buffer HBUF (NULL: none). */
+int xo_hypercall(xencall_handle *xc, void *hbuf, int op, const void *arg, size_t len);
+/* Undo what a dead primary left (each op fails harmlessly when there is nothing). */
+void xo_recover_ops(xencall_handle *xc, void *hbuf);
+/* WHY for an init that failed with errno E. */
+void xo_init_error(int e, char *why, size_t len);
+/*
+ * Take this domain's xenoprof lock (XENPROF_RUNDIR, default /run/xenprof):
+ * the fd, -2 if a daemon holds it (its pid in *HOLDER), -1 with ERR.
+ */
+int xo_lock_take(uint32_t self, long *holder, char *err, size_t errlen);
+
 /* ---- ring.c: the consumer side of one struct xenoprof_buf ------------ */
 
 #define XO_ENTRY_SIZE	16	/* struct event_log, native x86-64 */

@@ -39,12 +39,12 @@ xctl 0 --shutdown >/dev/null 2>&1
 
 host "fault hypercall init ENOSYS"
 doc
-has "$T/out" "init ENOSYS" '^fail +xenoprof: not available: init: ENOSYS'
+has "$T/out" "init ENOSYS" '^fail +xenoprof: not available: xenoprof unavailable \(init: ENOSYS\)'
 has "$T/out" "ENOSYS fix" 'fix: use --backend=perf; to see Xen and guests boot Xen with vpmu=on'
 
 host "fault hypercall init ENODEV"
 doc
-has "$T/out" "init ENODEV" '^fail +xenoprof: not available: init: ENODEV: xenoprof does not support this CPU'
+has "$T/out" "init ENODEV" '^fail +xenoprof: not available: xenoprof does not support this CPU \(init: ENODEV'
 
 host "fault hypercall get_buffer EBUSY count 1"
 doc
@@ -55,7 +55,7 @@ xctl 0 --shutdown >/dev/null 2>&1
 
 host "fault hypercall init EPERM"
 doc
-has "$T/out" "init EPERM" '^fail +xenoprof: not available: init: EPERM: the XSM policy'
+has "$T/out" "init EPERM" '^fail +xenoprof: not available: xenoprof refused \(init: EPERM\): the XSM policy'
 
 "$FAKEXEN" down --dir "$HOST" >/dev/null 2>&1; rm -rf "$HOST"
 {
@@ -65,7 +65,7 @@ has "$T/out" "init EPERM" '^fail +xenoprof: not available: init: EPERM: the XSM 
 } >"$T/pvh.conf"
 fx_up "$T/pvh.conf"
 doc
-has "$T/out" "PVH dom0: ENOSYS" '^fail +xenoprof: not available: init: ENOSYS'
+has "$T/out" "PVH dom0: ENOSYS" '^fail +xenoprof: not available: xenoprof unavailable \(init: ENOSYS\)'
 
 host "cpu_type x86-64/family17h"
 doc

@@ -30,6 +30,7 @@
 #endif
 
 #include "hv/hv.h"
+#include "hv/evtab.h"
 #include "hv/perf/perfP.h"
 
 /* ===================================================================== */
@@ -334,9 +335,9 @@ test_event_names(void)
 	CU_ASSERT_EQUAL(resolve("cycles:10000:1", &type, &config, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unit mask"));
 	CU_ASSERT_EQUAL(resolve("r00c0:10000:0x100", &type, &config, err, sizeof(err)), -1);
-	CU_ASSERT_EQUAL(perf_edit_distance("cycles", "CYCLES"), 0);
-	CU_ASSERT_EQUAL(perf_edit_distance("kitten", "sitting"), 3);
-	CU_ASSERT_EQUAL(perf_edit_distance("", "abc"), 3);
+	CU_ASSERT_EQUAL(evtab_distance("cycles", "CYCLES"), 0);
+	CU_ASSERT_EQUAL(evtab_distance("kitten", "sitting"), 3);
+	CU_ASSERT_EQUAL(evtab_distance("", "abc"), 3);
 
 	info = hv_events("perf", &n);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(info);
