@@ -9,7 +9,8 @@ need_perf_events
 export XENPROF_REPORT=$REPORT
 
 ctl --start --event=cpu-clock:250000 >/dev/null || { bad "--start"; finish; exit; }
-"$BURN" 8 alpha=60 beta=40 >/dev/null &
+# (a higher priority, so that it shows even on a machine busy with make -j check)
+nice -n -10 "$BURN" 8 alpha=60 beta=40 >/dev/null &
 BURN_PID=$!
 CLEANUP_HOOK="kill $BURN_PID"
 
@@ -19,7 +20,7 @@ check "--top -n 3 without a tty exits 0" test $? -eq 0
 check "three frames" test "$(grep -c '^xenprof top - ' "$T/plain")" -eq 3
 check "no escape sequences without a tty" sh -c "! grep -q \$'\\033' \"$T/plain\""
 check "a Domain-0 line in the domain table" grep -qE '^0 +Domain-0 ' "$T/plain"
-check "the workload's functions in the symbol table" grep -q 'work_alpha' "$T/plain"
+check "the workload's functions in the symbol table" grep -qE 'work_alpha|work_beta' "$T/plain"
 check "later frames show the last interval" grep -q 'samples in the last' "$T/plain"
 
 expect_fail "--top without a daemon" 'not running' "$CTL" --session-dir="$T/none" --top -n 1
@@ -37,7 +38,7 @@ if command -v tmux >/dev/null 2>&1; then
 	for _ in $(seq 40); do
 		sleep 0.25
 		tm capture-pane -p >"$T/screen"
-		if grep -q 'samples in the last' "$T/screen" && grep -q 'work_alpha' "$T/screen"; then seen=1; break; fi
+		if grep -q 'samples in the last' "$T/screen" && grep -qE 'work_alpha|work_beta' "$T/screen"; then seen=1; break; fi
 	done
 	cat "$T/screen"
 	check "tmux: a refreshed frame with the workload's functions" test "$seen" -eq 1
