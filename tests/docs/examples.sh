@@ -99,7 +99,7 @@ docs_cleanup() {
 	for p in $(find "$W" -name xenprofd.pid 2>/dev/null); do
 		kill -9 "$(cat "$p")" 2>/dev/null || true
 	done
-	for h in $(find "$W" -maxdepth 2 -name 'fakexen.pid' -printf '%h\n' 2>/dev/null); do
+	for h in $(find "$W" -maxdepth 4 -name 'fakexen.pid' -printf '%h\n' 2>/dev/null); do
 		"$top_builddir/tests/fakexen/fakexen" down --dir "$h" >/dev/null 2>&1 || true
 	done
 	"$CTL" --session-dir="$T/sys" --shutdown >/dev/null 2>&1 || true
