@@ -11,7 +11,10 @@
  * that drops the maps of exited processes too early loses samples.
  */
 
+#include <sys/prctl.h>
 #include <sys/wait.h>
+
+#include <signal.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +126,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 		if (pid == 0) {
+			/* A test that kills xp-burn must not leave its workers burning. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (!shortlived) {
 				run(seconds);
 				_exit(0);
