@@ -33,6 +33,13 @@ static volatile unsigned long sink;
 	sink = x;						\
 } while (0)
 
+/* Global (not static) so that their symbols keep their names in every build. */
+void work_alpha(unsigned long n);
+void work_beta(unsigned long n);
+void work_gamma(unsigned long n);
+void work_delta(unsigned long n);
+void work_epsilon(unsigned long n);
+
 __attribute__((noinline)) void work_alpha(unsigned long n) { BODY(n); }
 __attribute__((noinline)) void work_beta(unsigned long n) { BODY(n); }
 __attribute__((noinline)) void work_gamma(unsigned long n) { BODY(n); }
