@@ -175,19 +175,27 @@ write_kallsyms(struct store *st, char *err, size_t errlen)
 		const struct xps_record *rec = xps_profile_records(st->prof[i], &nrec);
 
 		for (size_t j = 0; j < nrec; j++) {
-			const struct xps_image *img = xps_profile_image_at(st->prof[i], rec[j].key.image);
+			uint32_t nf = 0;
+			const struct xps_frame *fr = rec[j].key.chain ?
+			    xps_profile_chain_at(st->prof[i], rec[j].key.chain, &nf) : NULL;
 
-			if (img == NULL || (img->kind != XPS_IMG_KERNEL && img->kind != XPS_IMG_KMOD))
-				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 4096;
-				addrs = realloc(addrs, cap * sizeof(*addrs));
-				if (addrs == NULL) {
-					snprintf(err, errlen, "flush: out of memory");
-					return -1;
+			/* The sample's address, then its call chain's frames. */
+			for (uint32_t f = 0; f <= nf; f++) {
+				uint32_t image = f == 0 ? rec[j].key.image : fr[f - 1].image;
+				const struct xps_image *img = xps_profile_image_at(st->prof[i], image);
+
+				if (img == NULL || (img->kind != XPS_IMG_KERNEL && img->kind != XPS_IMG_KMOD))
+					continue;
+				if (n == cap) {
+					cap = cap ? cap * 2 : 4096;
+					addrs = realloc(addrs, cap * sizeof(*addrs));
+					if (addrs == NULL) {
+						snprintf(err, errlen, "flush: out of memory");
+						return -1;
+					}
 				}
+				addrs[n++] = f == 0 ? rec[j].key.offset : fr[f - 1].offset;
 			}
-			addrs[n++] = rec[j].key.offset;
 		}
 	}
 	snprintf(path, sizeof(path), "%s/kallsyms", st->curdir);
