@@ -374,6 +374,23 @@ lock_session(const char *sessdir)
 	return fd;	/* kept open (and locked) until exit */
 }
 
+/* Does sysfs (under $XENPROF_SYSROOT) say we run on Xen? */
+static int
+on_xen(void)
+{
+	const char *root = getenv("XENPROF_SYSROOT");
+	char path[4200], buf[16];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sys/hypervisor/type", root ? root : "");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n >= 3 && strncmp(buf, "xen", 3) == 0;
+}
+
 static void
 meta_init(struct xps_meta *m)
 {
@@ -420,27 +437,14 @@ meta_init(struct xps_meta *m)
 		dd->role = 2;
 		snprintf(dd->kernel, sizeof(dd->kernel), "%s", d.passive_image[i]);
 	}
+	if (on_xen() || strcmp(m->backend, "xenoprof") == 0)
+		m->flags |= XPS_META_ON_XEN;
+	if (strcmp(m->cpu_type, "timer") == 0)
+		m->flags |= XPS_META_NO_PMU;
 	if (d.setup.xen[0]) {
 		m->xen_build_id_len = (uint8_t)procmap_read_build_id(d.setup.xen, m->xen_build_id,
 		    sizeof(m->xen_build_id));
 	}
-}
-
-/* Does sysfs (under $XENPROF_SYSROOT) say we run on Xen? */
-static int
-on_xen(void)
-{
-	const char *root = getenv("XENPROF_SYSROOT");
-	char path[4200], buf[16];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/sys/hypervisor/type", root ? root : "");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n >= 3 && strncmp(buf, "xen", 3) == 0;
 }
 
 /* The build-id in the hex file PATH (sysfs buildid), into BUF; its length or 0. */

@@ -102,6 +102,7 @@ xps_meta_write(const struct xps_meta *m, const char *path)
 		xps_put_u8(&o, d->role);
 		PUT_STR(&o, d->kernel, "domain kernel");
 	}
+	xps_put_u32(&o, m->flags);
 	if (o.err != 0) {
 		xps_seterr("%s: out of memory", path);
 		xps_out_fini(&o);
@@ -198,6 +199,9 @@ xps_meta_read(struct xps_meta *m, const char *path)
 		d->role = xps_get_u8(&in);
 		GET_STR(&in, d->kernel, "domain kernel");
 	}
+	/* Optional trailing fields: older writers stop here. */
+	if (!in.short_read && in.pos < in.len)
+		m->flags = xps_get_u32(&in);
 	if (in.short_read) {
 		bad = "body (truncated)";
 		goto invalid;

@@ -210,7 +210,12 @@ struct xps_meta {
 	struct xps_event_desc events[XPS_MAX_EVENTS];
 	uint32_t	ndomains;
 	struct xps_domain_desc domains[XPS_MAX_DOMAINS];
+	uint32_t	flags;			/* XPS_META_* */
 };
+
+/* Meta flags. */
+#define XPS_META_ON_XEN		(1u << 0)	/* taken in a Xen domain */
+#define XPS_META_NO_PMU		(1u << 1)	/* timer sampling: no hardware or virtual PMU */
 
 int xps_meta_write(const struct xps_meta *m, const char *path);
 int xps_meta_read(struct xps_meta *m, const char *path);

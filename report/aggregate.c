@@ -1468,7 +1468,8 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 		}
 		r->ndomains = r->axis == COL_DOMAIN ? 1 : n;
 	}
-	qsort(r->doms, r->ndoms, sizeof(*r->doms), dom_cmp);
+	if (r->ndoms > 0)
+		qsort(r->doms, r->ndoms, sizeof(*r->doms), dom_cmp);
 	for (size_t i = 0; i < r->ndoms; i++) {
 		struct report_domain *d = &r->doms[i];
 		for (size_t x = 1; x < d->nlost_cpu; x++)	/* by cpu */

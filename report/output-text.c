@@ -83,6 +83,11 @@ text_head(struct out_ctx *c)
 		for (size_t i = 0; i < r->nsess; i++)
 			fprintf(f, "%s%s", i ? "," : "", r->sess[i].name);
 		fputc('\n', f);
+		if ((m->flags & XPS_META_ON_XEN) && (m->flags & XPS_META_NO_PMU) &&
+		    strcmp(m->backend, "xenoprof") != 0)
+			fprintf(f, "Note: the hypervisor and the other domains are not visible: this "
+				"domain has no PMU (no vPMU), so cpu-clock samples only its own code; "
+				"boot Xen with vpmu=on (or use the xenoprof backend) to see them\n");
 		for (size_t e = 0; e < r->nevents; e++)
 			fprintf(f, "Counted %s events with a unit mask of 0x%02x count %" PRIu64 "\n",
 				r->ev[e].name, r->ev[e].unit_mask, r->ev[e].count);

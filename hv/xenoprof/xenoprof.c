@@ -412,6 +412,20 @@ xo_open(const struct hv_config *cfg, char *err, size_t errlen)
 	x->rcfg.max_chain = cfg->callgraph < HV_MAX_CHAIN ? cfg->callgraph : HV_MAX_CHAIN;
 	x->callgraph = cfg->callgraph;
 
+	if (x->primary) {
+		/*
+		 * A daemon that died between get_buffer and set_active left our
+		 * buffer shared (disable_virq unshares only a listed domain), and
+		 * get_buffer would say EBUSY until reboot: unshare it first.
+		 */
+		domid_t id = (domid_t)x->self;
+
+		xo_op(x, XENOPROF_reset_active_list, NULL, 0);
+		xo_op(x, XENOPROF_set_active, &id, sizeof(id));
+		xo_op(x, XENOPROF_disable_virq, NULL, 0);
+		xo_op(x, XENOPROF_reset_active_list, NULL, 0);
+	}
+
 	/* Our own buffers: ask for the most; Xen clamps to 32 pages per domain. */
 	memset(&gb, 0, sizeof(gb));
 	gb.max_samples = 0x7fffffff;

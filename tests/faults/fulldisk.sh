@@ -43,6 +43,9 @@ check "the files on disk are intact (byte for byte as when the disk filled)" dif
 after=$(report_total)
 check "and readable: $after samples, as when the disk filled ($before)" test "$after" = "$before"
 check "no temporary file left behind" test -z "$(find "$S" -name '.*.tmp.*')"
+expect_fail "--shutdown on a full disk: refused with the flush error, so nothing is lost" \
+	"no space left on device" ctl --shutdown
+check "... and the daemon keeps running with the samples" kill -0 "$(cat "$S/xenprofd.pid")"
 rm -f "$S/filler"
 check "--dump once there is space again" ctl --dump
 final=$(report_total)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every failure fakexen can inject that tests/scenarios/failures.sh does not
 # already cover: each xenoprof op, sysctl, domctl and xen_version failing
-# once (EIO; set_active and mmapbatch: xen-mapfail.sh, a known bug), all armed on one host; sessions are started
+# once (EIO), all armed on one host (set_active and mmapbatch: xen-mapfail.sh
+# and xen-unshare.sh); sessions are started
 # and stopped until one gets through.  Every attempt that fails says so in
 # one line and exits < 128, and leaves nothing half set up: the next attempt
 # gets further, the last one works and its report equals the truth.  Then:

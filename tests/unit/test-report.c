@@ -922,9 +922,11 @@ test_e2e_callgraph(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "db;[user] 30\n"));
 	long long sum = 0;
 	for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		const char *sp = strrchr(strndup(p, strcspn(p, "\n")), ' ');
+		char *line = strndup(p, strcspn(p, "\n"));
+		const char *sp = line ? strrchr(line, ' ') : NULL;
 		if (sp)
 			sum += atoll(sp + 1);
+		free(line);
 	}
 	CU_ASSERT_EQUAL(sum, 275);
 	free(out), free(err);
