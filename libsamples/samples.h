@@ -225,7 +225,7 @@ int xps_meta_read(struct xps_meta *m, const char *path);
 
 /*
  * A session name is 1..64 characters of [A-Za-z0-9._-], not starting with
- * '.', and not "current".  Returns 1 if valid; 0 with xps_errmsg() if not.
+ * '.' or '-', and not "current".  Returns 1 if valid; 0 with xps_errmsg() if not.
  */
 int xps_name_valid(const char *name);
 

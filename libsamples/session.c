@@ -54,8 +54,9 @@ xps_name_valid(const char *name)
 			return 0;
 		}
 	}
-	if (name[0] == '.') {
-		xps_seterr("session name %s: may not start with '.'", name);
+	if (name[0] == '.' || name[0] == '-') {
+		/* '-': a name that reads as an option to the tools that take it. */
+		xps_seterr("session name %s: may not start with '%c'", name, name[0]);
 		return 0;
 	}
 	if (strstr(name, "..") != NULL) {
