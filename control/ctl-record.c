@@ -59,33 +59,11 @@ forward(int sig, siginfo_t *si, void *uc)
 int
 ctl_find_report(char *buf, size_t len)
 {
-	const char *env = getenv("XENPROF_REPORT");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return access(buf, X_OK);
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *dir;
-
-		self[n] = '\0';
-		dir = dirname(self);
-		snprintf(buf, len, "%s/../report/xenprof-report", dir);
-		if (access(buf, X_OK) == 0)
-			return 0;
-		snprintf(buf, len, "%s/xenprof-report", dir);
-		if (access(buf, X_OK) == 0)
-			return 0;
-	}
 #ifdef BINDIR
-	snprintf(buf, len, "%s/xenprof-report", BINDIR);
+	return ctl_find_program(buf, len, "XENPROF_REPORT", "report", "xenprof-report", BINDIR);
 #else
-	snprintf(buf, len, "/usr/local/bin/xenprof-report");
+	return ctl_find_program(buf, len, "XENPROF_REPORT", "report", "xenprof-report", "/usr/local/bin");
 #endif
-	return access(buf, X_OK);
 }
 
 /* Does DIR/current hold any sample file? */

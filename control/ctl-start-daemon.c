@@ -24,12 +24,17 @@
 #define SBINDIR "/usr/local/sbin"
 #endif
 
-/* $XENPROFD, then next to this program (build tree or same bin dir), then SBINDIR. */
-static int
-find_daemon(char *buf, size_t len)
+/*
+ * A sibling program of xenprof-ctl: $ENVVAR, then the build tree's
+ * ../SUBDIR/NAME, the installed ../sbin or ../bin, next to us, then
+ * INSTALLDIR/NAME.  0 with its path in BUF, or -1 (BUF: the last path tried).
+ */
+int
+ctl_find_program(char *buf, size_t len, const char *envvar, const char *subdir,
+    const char *name, const char *installdir)
 {
-	const char *env = getenv("XENPROFD");
-	char self[PATH_MAX];
+	const char *env = getenv(envvar);
+	char self[PATH_MAX], dir[PATH_MAX];
 	ssize_t n;
 
 	if (env && *env) {
@@ -38,21 +43,20 @@ find_daemon(char *buf, size_t len)
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
-		char *dir;
+		const char *where[] = { subdir, "sbin", "bin" };
 
 		self[n] = '\0';
-		dir = dirname(self);
-		snprintf(buf, len, "%s/../daemon/xenprofd", dir);
-		if (access(buf, X_OK) == 0)
-			return 0;
-		snprintf(buf, len, "%s/../sbin/xenprofd", dir);
-		if (access(buf, X_OK) == 0)
-			return 0;
-		snprintf(buf, len, "%s/xenprofd", dir);
+		snprintf(dir, sizeof(dir), "%s", dirname(self));
+		for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+			snprintf(buf, len, "%s/../%s/%s", dir, where[i], name);
+			if (access(buf, X_OK) == 0)
+				return 0;
+		}
+		snprintf(buf, len, "%s/%s", dir, name);
 		if (access(buf, X_OK) == 0)
 			return 0;
 	}
-	snprintf(buf, len, "%s/xenprofd", SBINDIR);
+	snprintf(buf, len, "%s/%s", installdir, name);
 	return access(buf, X_OK);
 }
 
@@ -64,7 +68,7 @@ ctl_spawn_daemon(const struct ctl *c)
 	size_t got = 0;
 	pid_t pid;
 
-	if (find_daemon(daemon, sizeof(daemon)) == -1) {
+	if (ctl_find_program(daemon, sizeof(daemon), "XENPROFD", "daemon", "xenprofd", SBINDIR) == -1) {
 		warnx("cannot find xenprofd (looked for %s); set XENPROFD=/path/to/xenprofd", daemon);
 		return -1;
 	}

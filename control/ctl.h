@@ -83,6 +83,8 @@ int ctl_make_setup(const struct ctl *c, struct setup *s, bool store);
 void ctl_setup_done(const struct ctl *c, bool ok);
 /* ctl-record.c: the path of xenprof-report ($XENPROF_REPORT, next to us, BINDIR); -1 if none. */
 int ctl_find_report(char *buf, size_t len);
+int ctl_find_program(char *buf, size_t len, const char *envvar, const char *subdir,
+    const char *name, const char *installdir);
 /* ctl-start-daemon.c: spawn xenprofd for C and wait until it is ready. */
 int ctl_spawn_daemon(const struct ctl *c);
 
