@@ -79,3 +79,15 @@ gone() {
 	done
 	return 1
 }
+
+# need_xen_syms: XEN_SYMS is the real Xen 4.17 image from Debian
+# (tests/data/fetch-xen-syms.sh fetches it into the build tree if needed).
+need_xen_syms() {
+	XEN_SYMS=""
+	for c in "$top_builddir/tests/data/xen-syms-4.17-amd64" "$top_srcdir/tests/data/xen-syms-4.17-amd64"; do
+		[ -s "$c" ] && XEN_SYMS=$c && return 0
+	done
+	mkdir -p "$top_builddir/tests/data"
+	XEN_SYMS=$("$top_srcdir/tests/data/fetch-xen-syms.sh" "$top_builddir/tests/data" 2>/dev/null) ||
+		skip "the real xen-syms is not available (tests/data/fetch-xen-syms.sh failed)"
+}

@@ -7,11 +7,7 @@
 # mode; dom0's own kernel and user samples stay dom0's.  Exact counts.
 . "$(dirname "$0")/lib.sh"
 need_root
-XEN_SYMS=""
-for c in "$top_builddir/tests/data/xen-syms-4.17-amd64" "$top_srcdir/tests/data/xen-syms-4.17-amd64"; do
-	[ -s "$c" ] && XEN_SYMS=$c && break
-done
-[ -n "$XEN_SYMS" ] || skip "the real xen-syms is not available (tests/data/fetch-xen-syms.sh)"
+need_xen_syms
 
 # Addresses: do_softirq and handle_pio in xen-syms, a function of the running
 # kernel, work_alpha in our workload copy (mapped by an MMAP2 record).

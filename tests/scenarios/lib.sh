@@ -21,16 +21,6 @@ cp "$FIXTURE_SRC" "$FIXTURE"
 APP=$T/app
 cp "$FIXTURE_SRC" "$APP"
 
-# The real Xen 4.17 image from Debian (tests/data/fetch-xen-syms.sh).
-XEN_SYMS=""
-for c in "$top_builddir/tests/data/xen-syms-4.17-amd64" "$top_srcdir/tests/data/xen-syms-4.17-amd64"; do
-	[ -s "$c" ] && XEN_SYMS=$c && break
-done
-need_xen_syms() {
-	[ -n "$XEN_SYMS" ] || XEN_SYMS=$("$top_srcdir/tests/data/fetch-xen-syms.sh" "$top_builddir/tests/data" 2>/dev/null) ||
-		skip "the real xen-syms is not available (tests/data/fetch-xen-syms.sh failed)"
-}
-
 scenario_cleanup() {
 	for d in "$T"/s*; do
 		[ -d "$d" ] || continue
