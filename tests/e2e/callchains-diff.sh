@@ -28,6 +28,19 @@ check "folded stacks sum to the report's total ($sum == $total)" test "$sum" -eq
 report -c session:before image:"$name" >"$T/cg"
 check "-c shows main calling work_alpha" grep -qE 'main' "$T/cg"
 
+# pprof: where Go's pprof is installed, its flat % equals the JSON report's.
+if command -v go >/dev/null 2>&1; then
+	report --format=pprof -o "$T/p.pb.gz" session:before image:"$name"
+	go tool pprof -top "$T/p.pb.gz" 2>/dev/null >"$T/pprof.txt"
+	pp=$(awk '$NF == "work_alpha" {print $2; exit}' "$T/pprof.txt" | tr -d %)
+	js=$(report --symbols --format=json session:before image:"$name" |
+		json_query '[r["percent"] for r in j["rows"] if r.get("symbol") == "work_alpha"][0]')
+	check "go tool pprof -top: work_alpha $pp % == the report's $js %" \
+		python3 -c "import sys; sys.exit(0 if abs($pp - $js) < 0.01 else 1)"
+else
+	echo "note: go not installed; the go tool pprof check is skipped"
+fi
+
 report -l { session:before image:"$name" } { session:after image:"$name" } >"$T/diff.txt"
 cat "$T/diff.txt" | head -12
 report -l --format=json { session:before image:"$name" } { session:after image:"$name" } >"$T/diff.json"
