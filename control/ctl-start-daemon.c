@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <libgen.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +84,10 @@ ctl_spawn_daemon(const struct ctl *c)
 		return -1;
 	}
 	if (pid == 0) {
-		/* The daemon reports readiness on fd 3. */
-		if (dup2(pfd[1], 3) == -1)
+		/* The daemon reports readiness on fd 3 (which the pipe may already
+		 * be, when we were started with stdin closed: then dup2 is a no-op
+		 * that would leave close-on-exec set). */
+		if (pfd[1] == 3 ? fcntl(3, F_SETFD, 0) == -1 : dup2(pfd[1], 3) == -1)
 			_exit(127);
 		execl(daemon, "xenprofd", sessarg, "--ready-fd=3", (char *)NULL);
 		dprintf(3, "cannot run %s: %s\n", daemon, strerror(errno));
@@ -107,6 +110,9 @@ ctl_spawn_daemon(const struct ctl *c)
 			snprintf(msg, sizeof(msg), "xenprofd did not report ready within %d s (see %s/xenprofd.log)",
 			    c->timeout_s, c->sessdir);
 			got = strlen(msg);
+			/* The caller puts the previous setup back: a daemon coming up
+			 * later with this one must not run behind its back. */
+			kill(pid, SIGTERM);
 			break;
 		}
 		n = read(pfd[0], msg + got, sizeof(msg) - 1 - got);

@@ -160,6 +160,15 @@ kernel_image(struct attrib *a, struct attrib_domain *d, uint64_t pc)
 	    d->kernel[0] ? d->kernel : "[kernel.kallsyms]", d->kbid, d->kbid_len);
 }
 
+/* The hypervisor's image: --xen, or [xen] without one. */
+static int32_t
+xen_image(struct attrib *a, struct attrib_domain *d)
+{
+	return a->xen[0] ?
+	    cached(&d->img_xen, d->prof, XPS_IMG_XEN, a->xen, a->xen_build_id, a->xen_build_id_len) :
+	    cached(&d->img_xen, d->prof, XPS_IMG_ANON, "[xen]", NULL, 0);
+}
+
 /*
  * A user sample whose pc is in no known mapping of its process.  Rings are
  * drained one after another, so the FORK, COMM or MMAP2 record that explains
@@ -260,9 +269,7 @@ chain_id(struct attrib *a, struct attrib_domain *d, const struct hv_sample *s)
 		} else if (f.mode == HV_MODE_KERNEL)
 			img = kernel_image(a, d, f.pc);
 		else
-			img = a->xen[0] ?
-			    cached(&d->img_xen, d->prof, XPS_IMG_XEN, a->xen, a->xen_build_id, a->xen_build_id_len) :
-			    cached(&d->img_xen, d->prof, XPS_IMG_ANON, "[xen]", NULL, 0);
+			img = xen_image(a, d);
 		if (img < 0)
 			img = cached(&d->img_unknown, d->prof, XPS_IMG_ANON, "[unknown]", NULL, 0);
 		if (img < 0)
@@ -314,9 +321,7 @@ attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
 	} else if (s->mode == HV_MODE_KERNEL) {
 		img = kernel_image(a, d, s->pc);
 	} else if (s->mode == HV_MODE_XEN) {
-		img = a->xen[0] ?
-		    cached(&d->img_xen, d->prof, XPS_IMG_XEN, a->xen, a->xen_build_id, a->xen_build_id_len) :
-		    cached(&d->img_xen, d->prof, XPS_IMG_ANON, "[xen]", NULL, 0);
+		img = xen_image(a, d);
 	}
 	if (img < 0)
 		img = cached(&d->img_unknown, d->prof, XPS_IMG_ANON, "[unknown]", NULL, 0);

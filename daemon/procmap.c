@@ -1,5 +1,7 @@
 /* procmap: process executable mappings, from /proc and the perf side band. */
 
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -111,9 +113,19 @@ procmap_read_build_id(const char *path, uint8_t *buf, size_t len)
 	size_t got = 0;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Paths come from other users' processes: a FIFO or a device planted
+	 * there must not block or be read.  Regular files only. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1)
 		return 0;
+	{
+		struct stat sb;
+
+		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			close(fd);
+			return 0;
+		}
+	}
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (e == NULL || elf_kind(e) != ELF_K_ELF)
@@ -338,7 +350,9 @@ procmap_fork(struct procmap *pm, uint32_t pid, uint32_t ppid)
 
 	if (pid == ppid)
 		return;		/* a new thread shares its process's maps */
-	parent = proc_find(pm, ppid);
+	child = proc_find(pm, pid);
+	if (child != NULL && !child->dead_pass && (child->nmaps > 0 || child->exe != NULL))
+		return;	/* its exec and mmaps, drained from another ring first, win */
 	child = proc_get(pm, pid);
 	parent = proc_find(pm, ppid);	/* proc_get may have reset the cache */
 	if (parent == NULL || parent == child)
@@ -367,6 +381,18 @@ procmap_exit(struct procmap *pm, uint32_t pid)
 		pm->nlive--;
 		pm->ndead++;
 	}
+}
+
+void
+procmap_forget(struct procmap *pm)
+{
+	for (size_t i = 0; i < PM_PROC_BUCKETS; i++)
+		for (struct pm_proc *p = pm->procs[i]; p; p = p->next)
+			if (!p->dead_pass) {
+				p->dead_pass = pm->pass;
+				pm->nlive--;
+				pm->ndead++;
+			}
 }
 
 void

@@ -53,6 +53,12 @@ void procmap_exec(struct procmap *pm, uint32_t pid);
 void procmap_fork(struct procmap *pm, uint32_t pid, uint32_t ppid);
 /* Process PID exited (kept until the end of the next drain pass). */
 void procmap_exit(struct procmap *pm, uint32_t pid);
+/*
+ * Treat every process as exited (reaped after the next pass): before a
+ * rescan of /proc when the side band was off, so that processes that died
+ * meanwhile go and reused pids get fresh maps.
+ */
+void procmap_forget(struct procmap *pm);
 /* A drain pass over every ring is complete: reap processes exited before it. */
 void procmap_end_pass(struct procmap *pm);
 

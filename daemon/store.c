@@ -172,7 +172,12 @@ write_kallsyms(struct store *st, char *err, size_t errlen)
 		return 0;
 	for (uint32_t i = 0; i < st->nprof; i++) {
 		size_t nrec;
-		const struct xps_record *rec = xps_profile_records(st->prof[i], &nrec);
+		const struct xps_record *rec;
+
+		/* Only this domain's kernel is the one /proc/kallsyms describes. */
+		if (st->meta.ndomains && xps_profile_domid(st->prof[i]) != st->meta.domains[0].domid)
+			continue;
+		rec = xps_profile_records(st->prof[i], &nrec);
 
 		for (size_t j = 0; j < nrec; j++) {
 			uint32_t nf = 0;
@@ -211,9 +216,7 @@ store_fini(struct store *st)
 {
 	char e[512];
 
-	while (st->bg_pid > 0)
-		if (store_flush_bg_poll(st, e, sizeof(e)) == 0)
-			usleep(1000);
+	store_wait_bg(st, e, sizeof(e));
 	drop_profiles(st);
 }
 
@@ -237,14 +240,29 @@ store_profile(struct store *st, uint32_t domid, const char *name)
 static int store_write(struct store *st, char *err, size_t errlen);
 
 int
+store_wait_bg(struct store *st, char *err, size_t errlen)
+{
+	int r = 0;
+
+	while (st->bg_pid > 0) {
+		int p = store_flush_bg_poll(st, err, errlen);
+
+		if (p == 0)
+			usleep(1000);
+		else if (p == -1)
+			r = -1;
+	}
+	return r;
+}
+
+int
 store_flush(struct store *st, char *err, size_t errlen)
 {
 	char e[512];
 
-	/* A background flush still writing would rename its files over ours. */
-	while (st->bg_pid > 0)
-		if (store_flush_bg_poll(st, e, sizeof(e)) == 0)
-			usleep(1000);
+	/* A background flush still writing would rename its files over ours;
+	 * its error does not matter: this flush writes everything again. */
+	store_wait_bg(st, e, sizeof(e));
 	return store_write(st, err, errlen);
 }
 
@@ -346,15 +364,20 @@ store_write(struct store *st, char *err, size_t errlen)
 int
 store_reset(struct store *st, char *err, size_t errlen)
 {
+	char e[512];
+
+	/* A background flush renaming its pre-reset files into the emptied
+	 * current/ would bring the discarded samples back. */
+	store_wait_bg(st, e, sizeof(e));
 	drop_profiles(st);
 	if (xps_session_reset(st->sessdir) == -1) {
 		snprintf(err, errlen, "reset: %s", xps_errmsg());
 		return -1;
 	}
-	if (st->meta.start_time) {
-		st->meta.start_time = now_ns();
-		st->meta.stop_time = 0;
-	}
+	if (st->meta.start_time && !st->meta.stop_time)
+		st->meta.start_time = now_ns();		/* still sampling: from now on */
+	else
+		st->meta.start_time = st->meta.stop_time = 0;
 	return begin(st, err, errlen);
 }
 
@@ -369,8 +392,11 @@ store_save(struct store *st, const char *name, char *err, size_t errlen)
 	}
 	if (running)
 		st->meta.stop_time = now_ns();
-	if (store_flush(st, err, errlen) == -1)
+	if (store_flush(st, err, errlen) == -1) {
+		if (running)
+			st->meta.stop_time = 0;
 		return -1;
+	}
 	if (xps_session_save(st->sessdir, name) == -1) {
 		snprintf(err, errlen, "save: %s", xps_errmsg());
 		if (running)

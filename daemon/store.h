@@ -56,6 +56,8 @@ int store_flush(struct store *st, char *err, size_t errlen);
  * if started (or one is still running), -1 if fork failed.
  */
 int store_flush_bg(struct store *st);
+/* Wait for a background flush to end: 0, or -1 with ERR if it failed. */
+int store_wait_bg(struct store *st, char *err, size_t errlen);
 /*
  * Reap a finished background flush.  Returns 1 if one finished (with ERR set
  * and -1... see below), 0 if none finished; a failed one returns -1 with ERR.

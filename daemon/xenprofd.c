@@ -153,7 +153,8 @@ do_start(char *reply, size_t len)
 		snprintf(reply, len, "already sampling");
 		return XP_REP_OK;
 	}
-	/* Processes came and went while we were not sampling. */
+	/* Processes came and went while the side band was off: start over. */
+	procmap_forget(d.pm);
 	procmap_scan(d.pm, "/proc");
 	if (hv_start(d.src, err, sizeof(err)) == -1) {
 		snprintf(reply, len, "%s", err);
@@ -611,6 +612,16 @@ main(int argc, char **argv)
 	sigset_t mask;
 	int c, foreground = 0, sfd, lockfd, nsrc, nctl;
 
+	/* fds 0-2 open, so that no file we open later lands on them (the
+	 * daemon points them at /dev/null once ready). */
+	{
+		int fd;
+
+		while ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1 && fd <= 2)
+			fcntl(fd, F_SETFD, 0);
+		if (fd > 2)
+			close(fd);
+	}
 	d.sessdir = "/var/lib/xenprof";
 	while ((c = getopt_long(argc, argv, "dvh", opts, NULL)) != -1) {
 		switch (c) {
@@ -619,6 +630,8 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			ready_fd = atoi(optarg);
+			if (ready_fd <= 2 || fcntl(ready_fd, F_GETFD) == -1)
+				ready_fd = -1;	/* not an fd we were given */
 			break;
 		case 'd':
 			foreground = 1;
@@ -784,7 +797,7 @@ main(int argc, char **argv)
 
 		if (d.state == ST_SAMPLING)
 			do_stop(reply, sizeof(reply));
-		else
+		else if (d.store.dirty)
 			flush(NULL, 0);
 	}
 	control_close(ctl);

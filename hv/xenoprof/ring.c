@@ -142,8 +142,14 @@ xo_ring_drain(struct xo_ring *r, const struct xo_ring_cfg *cfg,
 			flush_pending(r, sink, st);
 		}
 	}
-	/* A group ends at the end of what Xen had published. */
-	flush_pending(r, sink, st);
+	/*
+	 * Xen publishes a call-chain group an entry at a time: a group still
+	 * open here may get more frames by the next drain, so it is kept (its
+	 * sample is counted when the next group or sample starts).  Once
+	 * sampling has stopped nothing more comes: end it.
+	 */
+	if (cfg->final)
+		flush_pending(r, sink, st);
 	__atomic_store_n((volatile uint32_t *)(r->buf + OFF_TAIL), tail, __ATOMIC_RELEASE);
 	st->records += n;
 

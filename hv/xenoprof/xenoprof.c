@@ -583,6 +583,7 @@ xo_start(void *be, char *err, size_t errlen)
 		}
 		x->virq = true;
 		x->profiling = true;
+		x->rcfg.final = false;
 		return 0;
 	}
 	/* start is refused until every active domain did enable_virq. */
@@ -603,6 +604,7 @@ xo_start(void *be, char *err, size_t errlen)
 		waited += 10;
 	}
 	x->profiling = true;
+	x->rcfg.final = false;
 	x->last_drain_us = xo_now_us();
 	x->interval_ms = 1;
 	return 0;
@@ -615,9 +617,11 @@ xo_stop(void *be, char *err, size_t errlen)
 
 	if (!x->profiling)
 		return 0;
-	x->profiling = false;
+	/* Still profiling if stop fails: the teardown tries again. */
 	if (x->primary && xo_op(x, XENOPROF_stop, NULL, 0) < 0)
 		return hv_seterr(err, errlen, "xenoprof stop failed: %s", xo_errname(errno));
+	x->profiling = false;
+	x->rcfg.final = true;	/* the next drain ends the open call-chain groups */
 	return 0;
 }
 

@@ -60,6 +60,7 @@ struct xo_ring_cfg {
 	uint32_t	max_chain;
 	bool		want_kernel[HV_MAX_EVENTS];	/* deliver mode 1/2 samples */
 	bool		want_user[HV_MAX_EVENTS];	/* deliver mode 0 samples */
+	bool		final;		/* sampling stopped: end open groups at this drain */
 };
 
 /*

@@ -93,6 +93,40 @@ test_procmap_fork_exec_exit(void)
 	procmap_free(pm);
 }
 
+/* The child's exec and mmaps drained (from its cpu's ring) before the FORK. */
+static void
+test_procmap_fork_after_exec(void)
+{
+	struct procmap *pm = procmap_new();
+	const struct pm_map *m;
+
+	procmap_mmap(pm, 50, 0x1000, 0x1000, 0, "/bin/parent", NULL, 0);
+	procmap_exec(pm, 51);
+	procmap_mmap(pm, 51, 0x7000, 0x1000, 0, "/bin/child", NULL, 0);
+	procmap_fork(pm, 51, 50);
+	m = procmap_lookup(pm, 51, 0x7800);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->file->path, "/bin/child");
+	CU_ASSERT_PTR_NULL(procmap_lookup(pm, 51, 0x1800));
+	CU_ASSERT_STRING_EQUAL(procmap_exe(pm, 51)->path, "/bin/child");
+	procmap_free(pm);
+}
+
+/* A FIFO (or device) at a mapped path is neither opened for long nor read. */
+static void
+test_procmap_fifo(void)
+{
+	char fifo[512];
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	alarm(5);	/* a blocking open would hang here: fail loudly instead */
+	CU_ASSERT_EQUAL(procmap_read_build_id(fifo, (uint8_t[64]){ 0 }, 64), 0);
+	CU_ASSERT_EQUAL(procmap_read_build_id("/dev/zero", (uint8_t[64]){ 0 }, 64), 0);
+	alarm(0);
+	unlink(fifo);
+}
+
 static void
 test_procmap_lookup_any(void)
 {
@@ -547,6 +581,8 @@ main(void)
 	CU_add_test(s, "procmap lookup and overlap", test_procmap_lookup);
 	CU_add_test(s, "procmap fork, exec, exit before drain", test_procmap_fork_exec_exit);
 	CU_add_test(s, "procmap lookup by address (no pid)", test_procmap_lookup_any);
+	CU_add_test(s, "procmap fork drained after the child's exec", test_procmap_fork_after_exec);
+	CU_add_test(s, "procmap never blocks on a FIFO", test_procmap_fifo);
 	CU_add_test(s, "procmap scan of /proc/self", test_procmap_scan_self);
 	CU_add_test(s, "attrib file offsets and [unknown]", test_attrib_file_offset);
 	CU_add_test(s, "attrib deferral across rings", test_attrib_deferred_fork);
