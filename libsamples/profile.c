@@ -1,12 +1,23 @@
 /*
  * In-memory profile: the aggregation the daemon does for every sample.
  *
- * Records live in a dense array (recs); an open-addressing table (slots,
- * linear probing) maps a key to its record.  A slot is 0 when empty, else
- * (hash >> 32) << 32 | (index + 1): the high half is a tag that avoids
- * touching the record on most mismatches.  The table has a power-of-two size
- * and is kept below 70% full, so xps_profile_add() is O(1) expected and
- * allocates only when it grows.  Records are never removed.
+ * Records live twice: in a dense array (recs, what xps_profile_records()
+ * returns and what the writer walks) and in an open-addressing table (tab,
+ * linear probing) whose entries are records themselves, so that adding to an
+ * existing key touches one place in memory instead of a slot and then a
+ * record.  A table entry's key padding, zero in every key outside the table,
+ * holds ENT_USED (0 = empty entry), ENT_DIRTY and the record's index in recs.
+ *
+ * A new key is written to both.  Adding to an existing key updates only the
+ * table's count; the first such update since the last sync sets ENT_DIRTY and
+ * appends the entry to the dirty list.  sync_counts() copies the dirty counts
+ * into recs: xps_profile_records() calls it (so the dense array is exact when
+ * returned, at a cost proportional to the keys touched since the previous
+ * call) and so does growth, which rebuilds the table from recs.
+ *
+ * The table has a power-of-two size and is kept below 70% full, so
+ * xps_profile_add() is O(1) expected and allocates only when it grows.
+ * Records are never removed.
  *
  * Images and chains are interned the same way with smaller tables of
  * (index + 1).  Losses are few (cpus x kinds) and searched linearly.
@@ -36,16 +47,26 @@ struct itab {
 	uint32_t	used;
 };
 
+/* Flags in a table entry's key.pad[ENT_FLAGS]; its index is at pad[ENT_IDX]. */
+#define ENT_FLAGS	0
+#define ENT_IDX		2
+#define ENT_USED	1
+#define ENT_DIRTY	2
+
 struct xps_profile {
 	uint32_t		domid;
 	char		       *name;		/* owned, never NULL */
 
-	struct xps_record      *recs;		/* owned, dense, nrecs valid */
+	struct xps_record      *recs;		/* owned, dense, nrecs valid; counts
+						   of dirty entries are stale */
 	size_t			nrecs;
 	size_t			caprecs;
-	uint64_t	       *slots;		/* owned, mask + 1 entries */
+	struct xps_record      *tab;		/* owned, mask + 1 entries */
 	size_t			mask;
-	size_t			grow_at;	/* grow slots when nrecs reaches it */
+	size_t			grow_at;	/* grow tab when nrecs reaches it */
+	uint32_t	       *dirty;		/* owned, grow_at entries: indices
+						   in tab of the ENT_DIRTY entries */
+	size_t			ndirty;
 	uint64_t		total;
 
 	struct xps_image       *images;		/* owned, each path owned */
@@ -84,11 +105,8 @@ mix64(uint64_t h)
 
 /* The key as five words; the multiplies are independent and pipeline. */
 static inline uint64_t
-key_hash(const struct xps_key *k)
+words_hash(const uint64_t w[5])
 {
-	uint64_t w[5];
-
-	memcpy(w, k, sizeof w);
 	return mix64(w[0] * UINT64_C(0x9e3779b97f4a7c15) +
 	    w[1] * UINT64_C(0xc2b2ae3d27d4eb4f) +
 	    w[2] * UINT64_C(0x165667b19e3779f9) +
@@ -96,15 +114,53 @@ key_hash(const struct xps_key *k)
 	    w[4] * UINT64_C(0xff51afd7ed558ccd));
 }
 
-static inline int
-key_eq(const struct xps_key *a, const struct xps_key *b)
+static inline uint64_t
+key_hash(const struct xps_key *k)
 {
-	uint64_t x[5], y[5];
+	uint64_t w[5];
 
-	memcpy(x, a, sizeof x);
-	memcpy(y, b, sizeof y);
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-	    (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+	memcpy(w, k, sizeof w);
+	return words_hash(w);
+}
+
+/*
+ * A key's last word: event, mode and pad.  The bits of it that hold
+ * event and mode, and the bit that holds ENT_USED (byte order neutral;
+ * constants once inlined).
+ */
+static inline uint64_t
+w4_bits(uint8_t event, uint8_t mode, uint8_t flags)
+{
+	struct xps_key m;
+	uint64_t w;
+
+	memset(&m, 0, sizeof m);
+	m.event = event;
+	m.mode = mode;
+	m.pad[ENT_FLAGS] = flags;
+	memcpy(&w, (const char *)&m + 32, sizeof w);
+	return w;
+}
+
+#define W4_KEY		w4_bits(0xff, 0xff, 0)
+#define W4_USED		w4_bits(0, 0, ENT_USED)
+
+static inline uint32_t
+ent_index(const struct xps_record *e)
+{
+	uint32_t i;
+
+	memcpy(&i, &e->key.pad[ENT_IDX], sizeof i);
+	return i;
+}
+
+/* Fill table entry E with record R, which is recs[I]. */
+static inline void
+ent_set(struct xps_record *e, const struct xps_record *r, uint32_t i)
+{
+	*e = *r;
+	e->key.pad[ENT_FLAGS] = ENT_USED;
+	memcpy(&e->key.pad[ENT_IDX], &i, sizeof i);
 }
 
 static uint64_t
@@ -215,34 +271,61 @@ advise_huge(void *p, size_t len)
 /* ===================================================================== */
 /* Life cycle                                                             */
 
+/* Copy the counts of the dirty table entries into recs. */
+static void
+sync_counts(struct xps_profile *p)
+{
+	for (size_t d = 0; d < p->ndirty; d++) {
+		struct xps_record *e = &p->tab[p->dirty[d]];
+
+		p->recs[ent_index(e)].count = e->count;
+		e->key.pad[ENT_FLAGS] = ENT_USED;
+	}
+	p->ndirty = 0;
+}
+
+/* Replace the table by one of NSLOTS entries built from recs. */
 static int
 rec_table_alloc(struct xps_profile *p, size_t nslots)
 {
-	size_t bytes = nslots * sizeof(uint64_t);
-	uint64_t *ns;
+	size_t bytes = nslots * sizeof(struct xps_record);
+	size_t grow_at = nslots / 10 * 7;
+	struct xps_record *nt;
+	uint32_t *nd;
 
+	/* Entry indices are 32 bits (in the dirty list). */
+	if (nslots - 1 > UINT32_MAX || bytes / sizeof *nt != nslots)
+		return -1;
 	/* Large tables are 2 MiB aligned so all of them can be huge pages. */
 	if (bytes >= HUGE_SIZE) {
-		ns = aligned_alloc(HUGE_SIZE, bytes);
-		if (ns != NULL) {
-			advise_huge(ns, bytes);
-			memset(ns, 0, bytes);
+		size_t abytes = (bytes + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+
+		nt = aligned_alloc(HUGE_SIZE, abytes);
+		if (nt != NULL) {
+			advise_huge(nt, abytes);
+			memset(nt, 0, bytes);
 		}
 	} else
-		ns = calloc(nslots, sizeof *ns);
-	if (ns == NULL)
+		nt = calloc(nslots, sizeof *nt);
+	nd = malloc((grow_at != 0 ? grow_at : 1) * sizeof *nd);
+	if (nt == NULL || nd == NULL) {
+		free(nt);
+		free(nd);
 		return -1;
-	free(p->slots);
-	p->slots = ns;
+	}
+	sync_counts(p);
+	free(p->tab);
+	free(p->dirty);
+	p->tab = nt;
+	p->dirty = nd;
 	p->mask = nslots - 1;
-	p->grow_at = nslots / 10 * 7;
+	p->grow_at = grow_at;
 	for (size_t i = 0; i < p->nrecs; i++) {
-		uint64_t h = key_hash(&p->recs[i].key);
-		size_t j = h & p->mask;
+		size_t j = key_hash(&p->recs[i].key) & p->mask;
 
-		while (ns[j] != 0)
+		while (nt[j].key.pad[ENT_FLAGS] != 0)
 			j = (j + 1) & p->mask;
-		ns[j] = (h >> 32) << 32 | (uint64_t)(i + 1);
+		ent_set(&nt[j], &p->recs[i], (uint32_t)i);
 	}
 	return 0;
 }
@@ -277,7 +360,8 @@ xps_profile_free(struct xps_profile *p)
 	free(p->images);
 	free(p->img_tab.slots);
 	free(p->recs);
-	free(p->slots);
+	free(p->tab);
+	free(p->dirty);
 	free(p->frames);
 	free(p->chain_start);
 	free(p->chain_len);
@@ -439,7 +523,7 @@ nomem:
 	return -1;
 }
 
-/* Slow path of an insertion: grow, then place KEY at a fresh slot. */
+/* Slow path of an insertion: grow, then place KEY at a fresh entry. */
 static int
 insert_new(struct xps_profile *p, const struct xps_key *k, uint64_t h,
     size_t j, uint64_t count)
@@ -449,42 +533,54 @@ insert_new(struct xps_profile *p, const struct xps_key *k, uint64_t h,
 	if (p->nrecs >= p->grow_at || p->nrecs == p->caprecs) {
 		if (xps_profile_reserve(p, p->nrecs + 1) < 0)
 			return -1;
-		for (j = h & p->mask; p->slots[j] != 0; j = (j + 1) & p->mask)
+		for (j = h & p->mask; p->tab[j].key.pad[ENT_FLAGS] != 0;
+		    j = (j + 1) & p->mask)
 			;
 	}
-	r = &p->recs[p->nrecs++];
+	r = &p->recs[p->nrecs];
 	r->key = *k;
 	r->count = count;
-	p->slots[j] = (h >> 32) << 32 | (uint64_t)p->nrecs;
+	ent_set(&p->tab[j], r, (uint32_t)p->nrecs);
+	p->nrecs++;
 	p->total += count;
 	return 1;
 }
 
+/*
+ * The key is handled as five words in registers: copying it into a struct and
+ * zeroing its pad bytes in memory would make the word loads that follow
+ * wait for store forwarding to fail.
+ */
 int
 xps_profile_insert(struct xps_profile *p, const struct xps_key *key, uint64_t count)
 {
-	struct xps_key k = *key;
-	uint64_t h, tag;
+	struct xps_key k;
+	uint64_t w[5], h, q4;
 	size_t j;
 
-	memset(k.pad, 0, sizeof k.pad);
-	h = key_hash(&k);
-	tag = h >> 32;
+	memcpy(w, key, sizeof w);
+	w[4] &= W4_KEY;			/* padding is not part of the key */
+	h = words_hash(w);
+	q4 = w[4] | W4_USED;		/* an empty entry never matches */
 	for (j = h & p->mask;; j = (j + 1) & p->mask) {
-		uint64_t s = p->slots[j];
+		struct xps_record *e = &p->tab[j];
+		uint64_t x[5];
 
-		if (s == 0)
-			break;
-		if (s >> 32 == tag) {
-			struct xps_record *r = &p->recs[(uint32_t)s - 1];
-
-			if (key_eq(&r->key, &k)) {
-				r->count += count;
-				p->total += count;
-				return 0;
+		memcpy(x, &e->key, sizeof x);
+		if (XPS_LIKELY(((x[0] ^ w[0]) | (x[1] ^ w[1]) | (x[2] ^ w[2]) |
+		    (x[3] ^ w[3]) | ((x[4] & (W4_KEY | W4_USED)) ^ q4)) == 0)) {
+			e->count += count;
+			p->total += count;
+			if (!(e->key.pad[ENT_FLAGS] & ENT_DIRTY)) {
+				e->key.pad[ENT_FLAGS] |= ENT_DIRTY;
+				p->dirty[p->ndirty++] = (uint32_t)j;
 			}
+			return 0;
 		}
+		if ((x[4] & W4_USED) == 0)
+			break;
 	}
+	memcpy(&k, w, sizeof k);
 	return insert_new(p, &k, h, j, count);
 }
 
@@ -532,6 +628,11 @@ xps_key_init(struct xps_key *k)
 const struct xps_record *
 xps_profile_records(const struct xps_profile *p, size_t *n)
 {
+	/*
+	 * The profile is never const itself (profiles are only made by
+	 * xps_profile_new); syncing changes no observable state.
+	 */
+	sync_counts((struct xps_profile *)p);
 	*n = p->nrecs;
 	return p->recs;
 }
