@@ -901,7 +901,13 @@ symbolize_locs(struct report *r, int want_syms)
 					lo = 0, hi = UINT64_MAX;
 					break;
 				}
-				cur = name ? pool_intern(&a->pool, name) : a->sym_unknown;
+				if (name != NULL && !r->opts->no_demangle) {
+					char *dm = report_demangle(name);
+
+					cur = pool_intern(&a->pool, dm ? dm : name);
+					free(dm);
+				} else
+					cur = name ? pool_intern(&a->pool, name) : a->sym_unknown;
 				known = name != NULL;
 				clo = lo;
 			}

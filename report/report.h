@@ -87,6 +87,7 @@ struct report_opts {
 	const char     *outfile;	/* -o */
 	unsigned	merge;		/* enum merge_bits */
 	int		no_header;	/* -n */
+	int		no_demangle;	/* -D none: C++ symbols as in the image */
 	int		help, version;
 	int		details;	/* -d (implies -l) */
 	int		debug_info;	/* -g */
@@ -430,5 +431,9 @@ int archive_write(const struct report *r, const char *file, char *err, size_t er
  */
 int archive_extract(const char *file, char **dir, char *err, size_t errlen);
 void archive_cleanup(const char *dir);
+
+/* util.c: the demangled form of a C++ symbol NAME, or NULL (not C++, no
+ * demangler).  The result is malloc'd; the caller frees it. */
+char *report_demangle(const char *name);
 
 #endif /* XP_REPORT_H */

@@ -3,6 +3,7 @@
  * (the report cannot do anything useful without memory) and the warning
  * list (printed to stderr at once, kept for machine-readable outputs).
  */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,3 +117,36 @@ report_warn_quiet(int quiet)
 	warn_quiet = quiet;
 }
 
+
+/*
+ * C++ names are demangled with libstdc++'s __cxa_demangle, loaded at run
+ * time: the report stays C and needs no C++ toolchain to build, and a host
+ * without libstdc++ simply shows mangled names.
+ */
+char *
+report_demangle(const char *name)
+{
+	typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
+	static demangle_fn fn;
+	static int tried;
+	int status = 0;
+	char *out;
+
+	if (name == NULL || strncmp(name, "_Z", 2) != 0)
+		return NULL;
+	if (!tried) {
+		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+
+		tried = 1;
+		if (h != NULL)
+			fn = (demangle_fn)dlsym(h, "__cxa_demangle");
+	}
+	if (fn == NULL)
+		return NULL;
+	out = fn(name, NULL, NULL, &status);
+	if (status != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}

@@ -59,9 +59,10 @@ static const struct option long_opts[] = {
 	{ "global-percent",	no_argument,		NULL, OPT_GLOBAL_PERCENT },
 	{ "columns",		required_argument,	NULL, OPT_COLUMNS },
 	{ "archive",		required_argument,	NULL, OPT_ARCHIVE },
+	{ "demangle",		required_argument,	NULL, 'D' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char short_opts[] = ":lt:p:R:fo:m:nhvdgci:e:s:rwa";
+static const char short_opts[] = ":lt:p:R:fo:m:nhvdgci:e:s:rwaD:";
 
 static void
 name_list_add(char ***list, const char *arg)
@@ -313,6 +314,16 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 		case 'n':
 			o->no_header = 1;
 			break;
+		case 'D':
+			if (strcmp(optarg, "none") == 0)
+				o->no_demangle = 1;
+			else if (strcmp(optarg, "normal") == 0 || strcmp(optarg, "smart") == 0)
+				o->no_demangle = 0;
+			else {
+				snprintf(err, errlen, "--demangle: '%.64s': use none or normal", optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			o->help = 1;
 			break;
@@ -469,6 +480,7 @@ usage(FILE *f)
 	      "  -f, --long-filenames     full image paths in text output\n"
 	      "  -m, --merge=LIST         fold separated data: lib,tid,tgid,cpu,all\n"
 	      "  -n, --no-header          no header in text output\n"
+	      "  -D, --demangle=MODE      C++ names: normal (default) or none\n"
 	      "  -o, --output-file=FILE   write the report to FILE\n"
 	      "  -h, --help               this help\n"
 	      "  -v, --version            version\n"

@@ -1163,6 +1163,19 @@ suite_clean(void)
 	return 0;
 }
 
+static void
+test_demangle(void)
+{
+	char *d = report_demangle("_ZN6fuzzer10MallocHookEPVKvm");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);	/* libstdc++ is on every Debian system */
+	CU_ASSERT_STRING_EQUAL(d, "fuzzer::MallocHook(void const volatile*, unsigned long)");
+	free(d);
+	CU_ASSERT_PTR_NULL(report_demangle("work_alpha"));	/* C: as it is */
+	CU_ASSERT_PTR_NULL(report_demangle("_Zbogus"));		/* not a valid mangling */
+	CU_ASSERT_PTR_NULL(report_demangle(NULL));
+}
+
 int
 main(void)
 {
@@ -1175,6 +1188,7 @@ main(void)
 	CU_add_test(s, "spec table", test_spec_table);
 	CU_add_test(s, "spec match", test_spec_match);
 	CU_add_test(s, "options", test_options);
+	CU_add_test(s, "C++ demangling", test_demangle);
 	CU_add_test(s, "kallsyms", test_kallsyms);
 	CU_add_test(s, "symbols: PIE", test_sym_pie);
 	CU_add_test(s, "symbols: shared library", test_sym_shlib);
