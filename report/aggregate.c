@@ -1541,6 +1541,28 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 	return 0;
 }
 
+int
+report_loc_srcline(const struct report *r, const struct report_loc *l, const char **file,
+    int64_t *line)
+{
+	struct agg *a = r->priv;
+	const char *sl, *colon;
+
+	if (l->img >= a->nimg || (sl = srcline_of(a, &a->img[l->img], l->vma, NULL)) == NULL ||
+	    (colon = strrchr(sl, ':')) == NULL || colon == sl)
+		return -1;
+	*line = strtoll(colon + 1, NULL, 10);
+	{
+		char buf[PATH_MAX + 32];
+		size_t n = (size_t)(colon - sl) < sizeof(buf) - 1 ? (size_t)(colon - sl) : sizeof(buf) - 1;
+
+		memcpy(buf, sl, n);
+		buf[n] = '\0';
+		*file = a->pool.s[pool_intern(&a->pool, buf)];
+	}
+	return 0;
+}
+
 const char *
 report_image_name(const struct report *r, uint32_t img)
 {

@@ -207,6 +207,14 @@ pprof_whole(struct out_ctx *c)
 					fn->id = nfns + 1;
 					fn->name = fn->system_name = stab_id(&s, fname);
 					fn->filename = stab_id(&s, l->image);
+					if (r->opts->debug_info) {
+						const char *src;
+						int64_t ln;
+
+						/* -g: the function's source file, as pprof means it. */
+						if (report_loc_srcline(r, l, &src, &ln) == 0)
+							fn->filename = stab_id(&s, src);
+					}
 					fkey[nfns] = *l;
 					fnp[nfns++] = fn;
 					ftab[fi] = (uint32_t)nfns;
@@ -218,6 +226,13 @@ pprof_whole(struct out_ctx *c)
 				lo->address = l->vma;
 				perftools__profiles__line__init(&lines[nlocs]);
 				lines[nlocs].function_id = ftab[fi];
+				if (r->opts->debug_info) {
+					const char *src;
+					int64_t ln;
+
+					if (report_loc_srcline(r, l, &src, &ln) == 0)
+						lines[nlocs].line = ln;
+				}
 				linep[nlocs] = &lines[nlocs];
 				lo->n_line = 1;
 				lo->line = &linep[nlocs];

@@ -435,5 +435,9 @@ void archive_cleanup(const char *dir);
 /* util.c: the demangled form of a C++ symbol NAME, or NULL (not C++, no
  * demangler).  The result is malloc'd; the caller frees it. */
 char *report_demangle(const char *name);
+/* aggregate.c: source file and line of location L (-g); -1 if unknown.
+ * *FILE is interned: valid as long as the report. */
+int report_loc_srcline(const struct report *r, const struct report_loc *l, const char **file,
+    int64_t *line);
 
 #endif /* XP_REPORT_H */

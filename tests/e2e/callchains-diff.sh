@@ -37,6 +37,10 @@ if command -v go >/dev/null 2>&1; then
 		json_query '[r["percent"] for r in j["rows"] if r.get("symbol") == "work_alpha"][0]')
 	check "go tool pprof -top: work_alpha $pp % == the report's $js %" \
 		python3 -c "import sys; sys.exit(0 if abs($pp - $js) < 0.01 else 1)"
+	report --format=pprof -l -g -o "$T/pg.pb.gz" session:before image:"$name"
+	go tool pprof -lines -top "$T/pg.pb.gz" 2>/dev/null >"$T/pprof-lines.txt"
+	check "pprof with -g carries source lines (work_alpha xp-burn.c:N)" \
+		grep -qE 'work_alpha xp-burn\.c:[0-9]+' "$T/pprof-lines.txt"
 else
 	echo "note: go not installed; the go tool pprof check is skipped"
 fi
