@@ -451,6 +451,8 @@ check_spec(struct report *r, const struct spec *sp, int side, char *err, size_t 
 			need = "cpu", tag = "cpu:";
 		else if (sp->lib_images.n && !(m->separate & XPS_SEP_LIBRARY))
 			need = "library", tag = "lib-image:";
+		else if (r->opts->exclude_dependent && !(m->separate & XPS_SEP_LIBRARY))
+			need = "library", tag = "-x";
 		if (need != NULL) {
 			snprintf(err, errlen, "%s needs a session recorded with --separate=%s "
 				 "(or all); session '%s' was recorded with --separate=%s",
@@ -1199,6 +1201,10 @@ select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
 			kd = XPS_IMG_ANON;
 		} else {
 			int app_ok = key->app != NONE && key->app < nimg;
+			/* -x: only the applications' own code, not what they ran in
+			 * libraries, modules or the kernel. */
+			if (r->opts->exclude_dependent && app_ok && key->app != key->image)
+				continue;
 			if (sp->lib_images.n || (app_ok && key->app != key->image && sp->images.n)) {
 				const char *ip = a->pool.s[a->img[map[key->image]].path];
 				const char *app = app_ok ? a->pool.s[a->img[map[key->app]].path] : NULL;

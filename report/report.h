@@ -88,6 +88,7 @@ struct report_opts {
 	unsigned	merge;		/* enum merge_bits */
 	int		no_header;	/* -n */
 	int		no_demangle;	/* -D none: C++ symbols as in the image */
+	int		exclude_dependent;	/* -x: drop samples in an application's dependent images */
 	int		help, version;
 	int		details;	/* -d (implies -l) */
 	int		debug_info;	/* -g */

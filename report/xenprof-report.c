@@ -60,9 +60,10 @@ static const struct option long_opts[] = {
 	{ "columns",		required_argument,	NULL, OPT_COLUMNS },
 	{ "archive",		required_argument,	NULL, OPT_ARCHIVE },
 	{ "demangle",		required_argument,	NULL, 'D' },
+	{ "exclude-dependent",	no_argument,		NULL, 'x' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char short_opts[] = ":lt:p:R:fo:m:nhvdgci:e:s:rwaD:";
+static const char short_opts[] = ":lt:p:R:fo:m:nhvdgci:e:s:rwaD:x";
 
 static void
 name_list_add(char ***list, const char *arg)
@@ -314,6 +315,9 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 		case 'n':
 			o->no_header = 1;
 			break;
+		case 'x':
+			o->exclude_dependent = 1;
+			break;
 		case 'D':
 			if (strcmp(optarg, "none") == 0)
 				o->no_demangle = 1;
@@ -481,6 +485,7 @@ usage(FILE *f)
 	      "  -m, --merge=LIST         fold separated data: lib,tid,tgid,cpu,all\n"
 	      "  -n, --no-header          no header in text output\n"
 	      "  -D, --demangle=MODE      C++ names: normal (default) or none\n"
+	      "  -x, --exclude-dependent  applications' own code only (--separate=library sessions)\n"
 	      "  -o, --output-file=FILE   write the report to FILE\n"
 	      "  -h, --help               this help\n"
 	      "  -v, --version            version\n"

@@ -29,6 +29,8 @@ check "--dump is synchronous (files $n_files >= status $n_status)" test "$n_file
 check "--separate=library nests images under the app" \
 	bash -c "'$REPORT' --session-dir='$S' --format=json | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if any(r.get(\"app\") for r in j[\"rows\"]) else 1)'"
 
+check "-x keeps only the applications' own images" \
+	bash -c "'$REPORT' --session-dir='$S' -x --format=json | python3 -c 'import json,sys; j=json.load(sys.stdin); a=[r for r in j[\"rows\"] if r.get(\"app\")]; sys.exit(0 if a and all(r[\"image\"] == r[\"app\"] for r in a) else 1)'"
 check "--stop" ctl --stop
 n_stop=$(ctl --status | awk '/^samples:/ {print $2}')
 n_files=$(report --format=json | json_query 'j["total_samples"]')
