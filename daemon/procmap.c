@@ -20,6 +20,7 @@ struct pm_proc {
 	struct pm_map  *maps;		/* sorted by start, non-overlapping */
 	struct pm_file *exe;
 	uint64_t	dead_pass;	/* 0: alive; else the pass that saw its exit */
+	uint64_t	new_pass;	/* the pass that created it or saw its exec */
 	struct pm_proc *next;		/* hash chain */
 };
 
@@ -252,6 +253,7 @@ proc_get(struct procmap *pm, uint32_t pid)
 
 		p = xcalloc(1, sizeof(*p));
 		p->pid = pid;
+		p->new_pass = pm->pass;
 		p->next = pm->procs[h];
 		pm->procs[h] = p;
 		pm->nlive++;
@@ -340,6 +342,7 @@ procmap_exec(struct procmap *pm, uint32_t pid)
 
 	p->nmaps = 0;
 	p->exe = NULL;
+	p->new_pass = pm->pass;
 	pm->index_dirty = 1;
 }
 
@@ -350,9 +353,15 @@ procmap_fork(struct procmap *pm, uint32_t pid, uint32_t ppid)
 
 	if (pid == ppid)
 		return;		/* a new thread shares its process's maps */
+	/*
+	 * The child's own exec and mmaps, drained from another cpu's ring in
+	 * this pass or the last one, came after the fork: they win.  An older
+	 * entry with this pid is a process whose exit we missed: replaced.
+	 */
 	child = proc_find(pm, pid);
-	if (child != NULL && !child->dead_pass && (child->nmaps > 0 || child->exe != NULL))
-		return;	/* its exec and mmaps, drained from another ring first, win */
+	if (child != NULL && !child->dead_pass && (child->nmaps > 0 || child->exe != NULL) &&
+	    child->new_pass + 1 >= pm->pass)
+		return;
 	child = proc_get(pm, pid);
 	parent = proc_find(pm, ppid);	/* proc_get may have reset the cache */
 	if (parent == NULL || parent == child)

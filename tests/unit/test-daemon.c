@@ -110,6 +110,21 @@ test_procmap_fork_after_exec(void)
 	CU_ASSERT_PTR_NULL(procmap_lookup(pm, 51, 0x1800));
 	CU_ASSERT_STRING_EQUAL(procmap_exe(pm, 51)->path, "/bin/child");
 	procmap_free(pm);
+
+	/* A stale entry (its exit was lost) whose pid is reused by a fork much
+	 * later: the new process gets its parent's maps, not the stale ones. */
+	pm = procmap_new();
+	procmap_mmap(pm, 60, 0x9000, 0x1000, 0, "/bin/stale", NULL, 0);
+	procmap_mmap(pm, 50, 0x1000, 0x1000, 0, "/bin/parent", NULL, 0);
+	procmap_end_pass(pm);
+	procmap_end_pass(pm);
+	procmap_end_pass(pm);
+	procmap_fork(pm, 60, 50);
+	m = procmap_lookup(pm, 60, 0x1800);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->file->path, "/bin/parent");
+	CU_ASSERT_PTR_NULL(procmap_lookup(pm, 60, 0x9800));
+	procmap_free(pm);
 }
 
 /* A FIFO (or device) at a mapped path is neither opened for long nor read. */
