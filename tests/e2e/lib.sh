@@ -17,7 +17,7 @@ fails=0
 checks=0
 
 cleanup() {
-	${CLEANUP_HOOK:-true}
+	eval "${CLEANUP_HOOK:-true}"
 	"$CTL" --session-dir="$S" --shutdown >/dev/null 2>&1 || true
 	if [ -f "$S/xenprofd.pid" ]; then
 		pid=$(cat "$S/xenprofd.pid" 2>/dev/null || true)

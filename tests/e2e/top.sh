@@ -12,7 +12,7 @@ ctl --start --event=cpu-clock:250000 >/dev/null || { bad "--start"; finish; exit
 # (a higher priority, so that it shows even on a machine busy with make -j check)
 nice -n -10 "$BURN" 8 alpha=60 beta=40 >/dev/null &
 BURN_PID=$!
-CLEANUP_HOOK="kill $BURN_PID"
+CLEANUP_HOOK="kill $BURN_PID 2>/dev/null"
 
 # Without a tty: -n frames, each a "xenprof top" block, plain text.
 ctl --top -d 0.5 -n 3 >"$T/plain" 2>"$T/plain.err"
@@ -30,12 +30,12 @@ expect_fail "--top -d 0" 'seconds' "$CTL" --session-dir="$S" --top -d 0
 if command -v tmux >/dev/null 2>&1; then
 	export TMUX_TMPDIR=$T	# a private tmux server
 	tm() { tmux -L xptop "$@"; }
-	CLEANUP_HOOK="kill $BURN_PID; tmux -L xptop kill-server 2>/dev/null"
+	CLEANUP_HOOK="kill $BURN_PID 2>/dev/null; tmux -L xptop kill-server 2>/dev/null"
 	tm new-session -d -x 100 -y 30 "bash --norc --noprofile" || { bad "tmux new-session"; finish; exit; }
 	tm send-keys "stty -a | grep -o ' icanon\\| echo ' | tr -d ' ' | paste -sd, > $T/stty.before" Enter
 	tm send-keys "XENPROF_REPORT=$REPORT $CTL --session-dir=$S --top -d 0.5; echo TOP-EXIT=\$?; stty -a | grep -o ' icanon\\| echo ' | tr -d ' ' | paste -sd, > $T/stty.after" Enter
 	seen=0
-	for _ in $(seq 40); do
+	for _ in $(seq 80); do	# up to 20 s: the suite may be loading the machine
 		sleep 0.25
 		tm capture-pane -p >"$T/screen"
 		if grep -q 'samples in the last' "$T/screen" && grep -qE 'work_alpha|work_beta' "$T/screen"; then seen=1; break; fi
@@ -46,16 +46,18 @@ if command -v tmux >/dev/null 2>&1; then
 	check "tmux: the key help line" grep -q 'q to quit' "$T/screen"
 	check "tmux: the frame fits the 30-line screen" test "$(wc -l <"$T/screen")" -le 30
 	tm send-keys q
-	for _ in $(seq 20); do sleep 0.25; tm capture-pane -p >"$T/screen2"; grep -q 'TOP-EXIT=' "$T/screen2" && break; done
+	for _ in $(seq 60); do sleep 0.25; tm capture-pane -p >"$T/screen2"; grep -q 'TOP-EXIT=' "$T/screen2" && break; done
 	check "tmux: q quits with status 0" grep -q 'TOP-EXIT=0' "$T/screen2"
 	sleep 0.5
 	check "tmux: the tty modes are restored ($(cat "$T/stty.after" 2>/dev/null))" \
 		sh -c "test -s \"$T/stty.after\" && cmp -s \"$T/stty.before\" \"$T/stty.after\""
 	# Ctrl-C
 	tm send-keys "clear; XENPROF_REPORT=$REPORT $CTL --session-dir=$S --top -d 0.5; echo TOP2-EXIT=\$?" Enter
-	sleep 1.5
+	# Ctrl-C once the view is up (its handler installed), not before.
+	for _ in $(seq 80); do sleep 0.25; tm capture-pane -p >"$T/screen3"; grep -q 'q to quit' "$T/screen3" &&
+		! grep -q 'TOP-EXIT=' "$T/screen3" && break; done	# (the first view's screen is cleared)
 	tm send-keys C-c
-	for _ in $(seq 20); do sleep 0.25; tm capture-pane -p >"$T/screen3"; grep -q 'TOP2-EXIT=' "$T/screen3" && break; done
+	for _ in $(seq 60); do sleep 0.25; tm capture-pane -p >"$T/screen3"; grep -q 'TOP2-EXIT=' "$T/screen3" && break; done
 	check "tmux: Ctrl-C quits with status 0" grep -q 'TOP2-EXIT=0' "$T/screen3"
 	tm kill-server 2>/dev/null
 else
@@ -74,7 +76,8 @@ kill -CONT "$dpid"
 cat "$T/prog"
 check "--status on a stopped daemon times out (exit $rc)" test "$rc" -eq 1
 check "--status says what it waits for" grep -q 'waiting for xenprofd to report its status... (1 s)' "$T/prog"
-check "one progress line a second, then the error" test "$(grep -c 'waiting for' "$T/prog")" -eq 2
+n=$(grep -c 'waiting for' "$T/prog")
+check "about one progress line a second, then the error ($n lines in 3 s)" test "$n" -ge 1 -a "$n" -le 3
 kill -STOP "$dpid"
 ( sleep 1.5; kill -CONT "$dpid" ) &
 XENPROF_PROGRESS=1 "$CTL" --session-dir="$S" --stop >"$T/stop" 2>"$T/prog2"
