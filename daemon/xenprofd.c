@@ -126,16 +126,22 @@ drain(void)
 	procmap_end_pass(d.pm);
 }
 
+/* A flush failed: keep sampling (the samples stay in memory), say so. */
+static void
+flush_failed(const char *e)
+{
+	d.flush_errors++;
+	snprintf(d.last_flush_error, sizeof(d.last_flush_error), "%s", e);
+	log_warnx("%s", e);
+}
+
 static int
 flush(char *err, size_t errlen)
 {
 	char e[512];
 
 	if (store_flush(&d.store, e, sizeof(e)) == -1) {
-		/* Keep sampling: the samples stay in memory for the next flush. */
-		d.flush_errors++;
-		snprintf(d.last_flush_error, sizeof(d.last_flush_error), "%s", e);
-		log_warnx("%s", e);
+		flush_failed(e);
 		if (err)
 			snprintf(err, errlen, "%s", e);
 		return -1;
@@ -783,11 +789,8 @@ main(int argc, char **argv)
 		{
 			char e[512];
 
-			if (store_flush_bg_poll(&d.store, e, sizeof(e)) == -1) {
-				d.flush_errors++;
-				snprintf(d.last_flush_error, sizeof(d.last_flush_error), "%s", e);
-				log_warnx("%s", e);
-			}
+			if (store_flush_bg_poll(&d.store, e, sizeof(e)) == -1)
+				flush_failed(e);
 		}
 		control_dispatch(ctl, fds + 1 + nsrc, nctl);
 	}
