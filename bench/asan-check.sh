@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite built with ASan+UBSan (./configure --enable-sanitizers)
 # in a copy of the tree, since ./quickstart configures the source dir in place.
 #   bench/asan-check.sh        (root, after ./quickstart; ~5 min on 2 cores)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Micro-benchmark of xps_profile_add: 10M adds over ~100k distinct keys,
  * drawn uniformly (worst case: every add misses the caches) or, with the

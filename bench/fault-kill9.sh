@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Long form of the kill -9 fault tests (tests/faults/kill9-*.sh): kill
 # xenprofd at random moments under load, many times, on the perf backend
 # and on a simulated Xen host (xenoprof).  Root, in the build tree.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # xenprofd under valgrind (memcheck) through a fakexen scenario: dom0 and two
 # passive guests on the xenoprof backend, a --dump, a --save, a --reset and
 # kill-free shutdown.  Prints valgrind's summary for the daemon and each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Session generator for bench/report-scale.sh: writes a session of SAMPLES
  * samples over the machine's real images, spread over at most DISTINCT

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Long form of the load test (tests/faults/load.sh): a simulated Xen host at
 # RATE samples/s on each of PCPUS pcpus (default 40000 x 8 = 320000/s),
 # four domains, NSYMS (240) hypervisor functions, for SECS seconds (180),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Report latency against session size: sessions of 1e5, 1e6 and 1e7 samples
 # over the machine's real images (libc, the kernel's kallsyms, a large
 # binary, the real xen-syms), each with at most DISTINCT distinct addresses

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark (not a test): xenprof next to `perf record -a`, in the same run,
 # on the same workload, at the same rate (cpu-clock, 4 kHz per cpu).
 # Prints the profilers' CPU time, the report latency on each one's data and

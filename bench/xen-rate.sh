@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark (not a test): how many samples per second xenprofd sustains from
 # a Xen host (the simulated one, tests/fakexen) with no loss, and its CPU cost
 # per sample.  The simulated host is a large one (PCPUS, default 16; dom0 and

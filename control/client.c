@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* xenprof-ctl's side of the control protocol (daemon/proto.h). */
 
 #include <sys/file.h>

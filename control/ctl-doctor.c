@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --doctor [--xen=FILE] [--vmlinux=FILE]: what this host can profile, and
  * why not more.  One line per finding, "STATUS TOPIC: what was found", then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --dump: flush the samples to the files; synchronous. */
 
 #include <stdio.h>

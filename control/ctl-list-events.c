@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --list-events[=CPUTYPE] [--backend=perf|xenoprof]: the successor of
  * ophelp.  For each backend and cpu type the events with their codes, unit

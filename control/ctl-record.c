@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * record [--session-dir=DIR] [--pid-only] [SETUP...] -- COMMAND [ARGS...]:
  * a one-shot session around a command, like operf and `perf record`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --save=NAME: keep the current samples as session NAME, start a fresh current. */
 
 #include <err.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --setup [SETUP...]: store the setup; no daemon, no sampling. */
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --shutdown: stop sampling, flush, end the daemon; returns when it is gone. */
 
 #include <err.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --start-daemon [SETUP...]: start xenprofd with the counters programmed,
  * not yet sampling.  xenprofd reports on an inherited pipe whether it came

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --start [SETUP...]: start sampling (starting the daemon if needed). */
 
 #include <err.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --status: state, backend, cpu type, events, domains, samples and losses so far. */
 
 #include <stdio.h>

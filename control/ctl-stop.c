@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --stop: stop sampling; on return every sample taken is in the files. */
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --top [-d SECONDS] [-n FRAMES]: a live view of a running daemon, like
  * `perf top` and xentop.  Every SECONDS (default 2) it asks the daemon for

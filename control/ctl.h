@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xenprof-ctl: the control tool (the successor of opcontrol).  One file per
  * command (ctl-<name>.c), each exporting a struct ctl_cmd; ctl_cmds[] in

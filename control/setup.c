@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* xenprof-ctl: building and storing the session setup. */
 
 #include <err.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xenprof-ctl: manage xenprof sessions (the successor of opcontrol).
  *

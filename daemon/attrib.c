@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* attrib: sample -> (domain, image, offset) -> count. */
 
 #include <stdio.h>

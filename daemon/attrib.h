@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * attrib: turns a source's sample (domain, mode, pc, pid) into an aggregation
  * key (image, offset, separation keys) and counts it in the store.

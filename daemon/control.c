@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* control: the daemon side of the control protocol. */
 
 #include <sys/socket.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * control: xenprofd's control socket (SESSDIR/xenprofd.sock, mode 0600).
  * Owns the listening socket and the client connections; decodes requests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* domains: domain lists by id or name. */
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * domains: --active-domains / --passive-domains lists (ids or names) turned
  * into domain ids against the host's domain list (hv_domains), and names

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kernel: _text, module ranges and build-id of the running kernel. */
 
 #include <errno.h>

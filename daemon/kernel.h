@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * kernel: what the daemon knows about the running kernel for attribution,
  * captured once at session start (kallsyms changes at each boot and with

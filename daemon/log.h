@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xenprofd's log: to stderr in the foreground, else appended to
  * SESSDIR/xenprofd.log.  log_warn appends strerror(errno); log_warnx does

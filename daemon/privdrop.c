@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* privdrop: give up the capabilities the sampling loop does not need. */
 
 #include <sys/prctl.h>

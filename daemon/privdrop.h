@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * privdrop: once the sample source and the control socket are set up,
  * xenprofd keeps only the capabilities its loop needs (see xenprofd(8),

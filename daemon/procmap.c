@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* procmap: process executable mappings, from /proc and the perf side band. */
 
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * procmap: the executable mappings of every process, built from /proc at
  * start and kept current from the perf side band (MMAP2, COMM, FORK, EXIT).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The control protocol between xenprof-ctl and xenprofd, over the unix
  * socket SESSDIR/xenprofd.sock.  This header is the whole wire format.

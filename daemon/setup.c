@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The session setup, shared by xenprof-ctl and xenprofd. */
 
 #include <sys/stat.h>

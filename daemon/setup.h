@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The session setup: what the user asked for with SETUP options
  * (--event, --vmlinux, --separate, ...).  Parsed by xenprof-ctl (to validate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* store: the daemon's live session, flushed through libsamples. */
 
 #include <sys/stat.h>

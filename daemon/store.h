@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * store: the daemon's live session.  Owns one xps_profile per domain (the
  * in-memory aggregation) and the session metadata, and writes them to

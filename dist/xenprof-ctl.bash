@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bash completion for xenprof-ctl                         -*- shell-script -*-
 
 _xenprof_ctl()

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bash completion for xenprof-report                      -*- shell-script -*-
 
 _xenprof_report()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * event.c: the --event syntax, NAME:COUNT[:UNITMASK[:KERNEL[:USER]]].
  * Syntax only; which names and counts a machine accepts is the backend's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * evtab.c: the event tables' data files (see evtab.h, hv/events/README).
  *

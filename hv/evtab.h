@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * evtab.h: event tables kept as data files (private to hv/).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hv.c: the generic part of hv.h.  Picks a backend from the ops tables and
  * forwards every call to it.  The source struct owns the backend's private

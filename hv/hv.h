@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hv: sample sources.  One interface for every backend:
  *   perf      Linux perf_event_open, system-wide, one ring per cpu (hv/perf/)

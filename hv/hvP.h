@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hvP.h: private to hv/.  The backend ops table behind hv.h; every backend
  * exports one const struct hv_backend_ops and hv.c dispatches to it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The per-thread error message.  Every failing libsamples function sets it
  * before returning -1/NULL; it names the file (or object) and the problem.

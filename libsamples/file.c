@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Byte-level I/O shared by the profile and meta formats: little-endian
  * encoding, CRC32, buffered output, bounded whole-file input, the common

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Encoding and decoding of the session meta file (doc/sample-format.md,
  * "Meta file").  The body is a fixed sequence of fields; strings are a u16

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Encoding and decoding of domN.samples files (doc/sample-format.md).
  * Every field is encoded explicitly, little-endian; nothing is fwrite'd as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * In-memory profile: the aggregation the daemon does for every sample.
  *

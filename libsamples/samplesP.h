@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libsamples internals, shared by the library's sources and its unit tests.
  * Not installed, not for the daemon or the report tool: they use samples.h.

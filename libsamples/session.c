@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Session directories: names, paths, save, reset and open (samples.h).
  * Layout: SESSDIR/current/ and SESSDIR/saved/NAME/, each holding meta,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --archive=FILE and archive:FILE: a session packed with the images it
  * needs, so that the report can be made on another machine.

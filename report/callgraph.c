@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -c/--callgraph, opreport -c style: for every function, its callers above
  * (indented), the function itself, and its callees below (indented, with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The session's kallsyms copy: "ADDR TYPE NAME [MODULE]" lines.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CSV output (RFC 4180): a header line, then one line per row.  Columns:
  * domain,domain_name,image[,app][,tgid][,tid][,cpu][,symbol],samples,percent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --format=folded: Brendan Gregg's collapsed stacks, what flame-graph tools
  * read.  One line per distinct stack: frames root first joined by ';', a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * JSON output (the outside contract, CONTRACT.md "xenprof-report"): one
  * object on stdout with total_samples (before threshold), lost_samples and

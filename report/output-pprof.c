@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --format=pprof: profile.proto (perftools.profiles), gzip-compressed, as
  * read by `go tool pprof` and by the servers that ingest pprof.  Encoding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Text output, opreport style: a header (backend, cpu, one line per event,
  * totals and losses, a per-domain block with several domains and a line per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Output driver: sorts and thresholds the rows once, then calls one format's
  * vtable (struct output) in order head, {group, row*}*, tail.  The formats

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xenprof-report internals: one header for the report program, split into
  * sections by the file that implements them.

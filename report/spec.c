@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Profile specifications: "tag:value[,value...]" words on the command line
  * that narrow what the report reads (opreport's profile specs, plus domain:).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ELF images through libdwfl: one Dwfl per image, opened once by the caller
  * (aggregate.c caches the handle per image) and kept until sym_close.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Small helpers of the report program: allocation that dies on failure
  * (the report cannot do anything useful without memory) and the warning

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xenprof-report: per-image and per-symbol reports of xenprof sessions (the
  * successor of opreport).  main() parses the options, opens the sessions,

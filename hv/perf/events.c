@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * events.c: the events the perf backend offers.  Software clocks work
  * everywhere; the hardware events and their OProfile names need a PMU

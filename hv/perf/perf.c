@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * perf.c: the Linux perf_event backend.  System-wide: one event per
  * (online cpu, configured event), opened with pid = -1.  Per cpu, the first

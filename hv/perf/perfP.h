@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * perfP.h: private to the perf backend (hv/perf/) and its tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The replay backend: a recorded or synthetic stream of perf records,
  * delivered as if a perf ring held them.  It exists for tests of what needs

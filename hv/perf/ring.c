@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ring.c: the perf record parser.  Knows the record layouts, nothing about
  * fds or mmap: perf.c hands it a ring and a tail..head range, tests and

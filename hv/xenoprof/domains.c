@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The domains of a Xen host: ids from libxenctrl, names from libxenstore. */
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Events of the cpu types xenoprof's init reports, read from the data
  * files under hv/events/ (installed to $(pkgdatadir)/events; see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * probe.c: is xenoprof usable here?  (hv_xenoprof_probe, for --doctor)
  *

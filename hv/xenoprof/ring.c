@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The consumer side of a xenoprof ring (struct xenoprof_buf): Xen owns
  * event_head and the counters, we own event_tail.  Head and tail are read

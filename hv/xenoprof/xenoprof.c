@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xenoprof backend: Xen's xenoprof_op driven from user space.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xoP.h: private to the xenoprof backend (hv/xenoprof/).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch the real xen-syms of Debian's Xen 4.17 (xen-hypervisor-4.17-amd64-dbg)
 # into DIR (default: the directory of this script), without installing the
 # package: apt-get download + dpkg -x.  Prints the path of xen-syms.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The examples of the user guide run as written.  Every fenced ```sh block
 # of doc/user-guide.md whose first line is "# test" (or "# test xen" for
 # the simulated Xen host) is run, in order, in one bash, in a scratch

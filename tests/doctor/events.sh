@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every event table entry is reachable from --list-events and accepted by
 # --event: each event at its minimum count, and with each of its unit mask
 # values; one below the minimum and a misspelt name are refused, the latter

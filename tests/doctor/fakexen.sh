@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The doctor on a simulated Xen host (fakexen): its xenoprof probe goes
 # through the real libxencall, and each failure the simulator injects is
 # named: ENOSYS (no xenoprof), ENODEV (unsupported CPU), EBUSY (vPMU owns

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Line matching on the doctor's output (needs e2e/lib.sh's ok and bad).
 # has FILE DESCRIPTION PATTERN: some line of FILE matches PATTERN (grep -E).
 has() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The doctor on this machine: no Xen, and (where the kernel shows no CPU PMU)
 # no hardware PMU, but cpu-clock sampling works system-wide.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The doctor's Xen verdicts on fake /sys and /proc trees ($XENPROF_SYSROOT):
 # PV, PVH and HVM dom0s and domUs, the Xen versions that lost xenoprof,
 # each vPMU mode and feature, lockdown, hidden kernel symbols, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test-evtab: the event tables' parser (hv/evtab.c) on good and bad input,
  * and every entry of every shipped table resolved for its own cpu type:

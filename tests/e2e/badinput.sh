@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad input gets one clear line on stderr and a non-zero exit, never a
 # crash, and the running session is unaffected: every case below runs while
 # a session samples, and the session must still be sampling and growing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Call chains and comparison on this machine (perf backend): a frame-pointer
 # workload profiled with --callgraph shows its real call chains in the folded
 # export (main;work_alpha), the stacks sum to the report's total, and -c

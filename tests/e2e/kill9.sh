@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kill -9 of xenprofd while it samples: the session still reports the
 # samples flushed before the kill, and a new daemon starts cleanly on the
 # same session dir (stale pid file and socket detected and replaced).

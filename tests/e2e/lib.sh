@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers of the end-to-end tests: each test sources this, gets a
 # private session dir under a mktemp -d, and has its daemon shut down (or
 # killed) on exit, pass or fail.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The ctl commands of a session's life, as an OProfile user runs them:
 # --setup, --start-daemon, --start, --status, --dump (synchronous), --stop,
 # --save=NAME, --reset, --shutdown; one daemon per session dir.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # xenprof-ctl record: a one-shot session around a command -- its own daemon,
 # the command's exit status, a short report, the session kept, the
 # --pid-only selection, and Ctrl-C (SIGINT) still saving the session.

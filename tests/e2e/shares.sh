@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Per-symbol shares: profile xp-burn (work_alpha 50 %, work_beta 30 %,
 # work_gamma 20 % by construction) system-wide with cpu-clock, and check
 # that xenprof's shares agree within 3 points with the construction and,

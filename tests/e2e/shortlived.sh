@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Short-lived processes: a chain of processes that live ~10 ms each.  Their
 # samples must be attributed to the program, not lost or [unknown], even
 # when the exit is drained before the samples (procmap keeps the maps of an

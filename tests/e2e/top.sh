@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # xenprof-ctl --top: the live view.  In a real terminal (tmux): frames with
 # per-domain and per-symbol shares of the samples since the last refresh,
 # q quits and the tty is restored, Ctrl-C too.  Without a tty: one plain

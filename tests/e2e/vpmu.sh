@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vPMU attribution end to end, without a vPMU: a synthetic stream of perf
 # records as dom0's perf would get them on a Xen host with vpmu=all (the
 # replay backend delivers it to the real daemon), then the real report.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fakexen - a simulated Xen 4.17 host for tests.
  *

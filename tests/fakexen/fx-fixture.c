@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx-fixture.c - the ELF image fakexen's tests draw symbols from.
  *

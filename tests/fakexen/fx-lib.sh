@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fx-lib.sh - shared helpers for fakexen's shell tests (sourced).
 #
 # Every test gets a private directory ($FX_DIR, from mktemp -d) and a trap

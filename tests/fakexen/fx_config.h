@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx_config.h - the scenario file of `fakexen up --config FILE`.
  *

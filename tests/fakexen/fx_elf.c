@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx_elf.c - symbol ranges from ELF images (libelf), and the load bias of
  * a live process's main executable (from /proc/PID/maps).

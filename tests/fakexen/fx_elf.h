@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fx_elf.h - symbol ranges from ELF images (see fx_elf.c). */
 #ifndef FX_ELF_H
 #define FX_ELF_H

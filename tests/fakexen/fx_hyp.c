@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx_hyp.c - the hypervisor side of fakexen, ported from the semantics of
  * Xen 4.17: xen/common/xenoprof.c (do_xenoprof_op and helpers,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx_hyp.h - the simulated hypervisor: hypercall handlers and the NMI-side
  * sample logger, run against the shared state (fx_state.h).

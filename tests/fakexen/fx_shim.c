@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx_shim.c - libfakexen.so, the LD_PRELOAD side of fakexen.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx_sim.h - the simulator: turns a parsed config into the shared state and
  * runs the sample generator (the "PMU + NMI handler") in a thread.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx_state.c - create, map and lock the shared state; print the truth.
  *

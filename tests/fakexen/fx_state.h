@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx_state.h - the simulated hypervisor's memory: one MAP_SHARED file.
  *

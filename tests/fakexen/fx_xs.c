@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx_xs.c - a small read-only xenstored for fakexen.
  *

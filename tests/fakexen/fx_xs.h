@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fx_xs.h - fakexen's read-only xenstored (see fx_xs.c). */
 #ifndef FX_XS_H
 #define FX_XS_H

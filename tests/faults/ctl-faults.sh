@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The control path under faults: xenprof-ctl killed mid-command, clients
 # that hang up mid-message, many ctl commands at once, more clients than
 # the daemon serves, and a daemon that stops answering (SIGSTOP): ctl

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A full disk: the session dir is a small tmpfs, filled up while the daemon
 # samples.  Flushes fail with a clear error (--dump says it, --status counts
 # it), the files already on disk stay intact and readable, no temporary file

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kill -9 of xenprofd (perf backend) at random moments under load, KILLS
 # times (short form 6; bench/fault-kill9.sh runs hundreds): after every kill
 # the session is readable, its count never goes backwards, it holds at least

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kill -9 of xenprofd on a simulated Xen host (tests/fakexen), xenoprof
 # backend, three domains at a high rate, KILLS times (short form 5): the
 # dead daemon leaves the hypervisor profiling; every next start recovers it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers of the fault, load and security tests (tests/faults/).
 # Each script has a short form for `make check` and a long form selected by
 # environment variables (KILLS=, SECS=, ...), run by bench/fault-*.sh and

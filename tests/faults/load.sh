@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Load: a simulated Xen host (tests/fakexen) sampling at a high rate across
 # four domains (dom0 and three passive guests) and NSYMS distinct
 # hypervisor functions from the real xen-syms, for SECS seconds.  Every

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A raw client of xenprofd's control socket (daemon/proto.h), for the fault
 and security tests: sends what xenprof-ctl never would and prints what came
 back: "reply TYPE LEN TEXT", or "closed" when the daemon hung up without a

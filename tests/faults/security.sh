@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Security of the control path and the session files, with a real
 # unprivileged user (nobody): ctl refuses to act for it, and the daemon
 # itself answers a valid request from it over a reachable socket with

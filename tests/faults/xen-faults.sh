@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every failure fakexen can inject that tests/scenarios/failures.sh does not
 # already cover: each xenoprof op, sysctl, domctl and xen_version failing
 # once (EIO), all armed on one host (set_active and mmapbatch: xen-mapfail.sh

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A start-up step between get_buffer and set_active(self) fails once:
 # mapping the sample buffers (fault hypercall mmapbatch EIO) or set_active
 # itself.  The daemon must not leave its buffer shared in the hypervisor:

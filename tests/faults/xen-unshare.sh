@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A daemon that dies, or fails, between get_buffer and putting dom0 on the
 # active list leaves dom0's buffer shared in the hypervisor; only
 # disable_virq unshares it, and Xen refuses that (EPERM) for a domain not on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz-control.c: libFuzzer target for the daemon's side of the control
  * protocol (daemon/control.c: framing, header checks, size limits, the

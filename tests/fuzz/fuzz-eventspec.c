@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz-eventspec.c: libFuzzer target for hv_event_parse() and the perf
  * backend's name/count resolution (perf_event_resolve, edit distance).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz-fxconfig.c: libFuzzer target for fakexen's scenario-file parser
  * (tests/fakexen/fx_config.c, `fakexen up --config FILE`).

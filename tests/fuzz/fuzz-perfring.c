@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz-perfring.c: libFuzzer target for the perf ring parser
  * (perf_ring_read), i.e. whatever the kernel, or a corrupted ring, could

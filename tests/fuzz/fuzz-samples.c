@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target for the sample-file and meta-file readers.  Each input is
  * read twice: as given, and "fixed up" (file-size field and CRC made valid)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target for xenprof-report's option and profile-spec parser.
  * Input: NUL- or newline-separated words, given to report_parse_args() as

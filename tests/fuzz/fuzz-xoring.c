@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz-xoring.c: libFuzzer target for the xenoprof ring consumer
  * (hv/xenoprof/ring.c: xo_ring_attach, xo_ring_drain), i.e. whatever Xen, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Writes the seed corpus of fuzz-samples into DIR: small valid profiles and
  * meta files covering every section.  Not built by default:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes the seed corpora of fuzz-control, fuzz-xoring and fuzz-fxconfig
 into corpus/{control,xoring,fxconfig}/ (run from tests/fuzz)."""
 import os, struct

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run every fuzz target for N seconds (default 60) on a fresh copy of its
 # seed corpus; crashes land in $OUT (default /tmp/xenprof-fuzz).
 # Usage: tests/fuzz/run-all.sh [SECONDS]   (from the build dir of

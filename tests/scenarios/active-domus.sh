@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Scenario 2 (the chapter's active profiling): dom0 coordinates domUs 1 and
 # 3 (given by name and by id), each running its own ctl and daemon in its
 # own domain and getting its own report.  The chapter's command sequence:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Call chains on a Xen host: with --callgraph the daemon asks Xen for
 # backtraces (set_backtrace) and keeps each sample's chain from the ring's
 # escape groups.  The folded export shows exactly the chains the simulator

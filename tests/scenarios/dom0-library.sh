@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Scenario 1 (the chapter's dom0 workflow): dom0 only, a kernel-compile-like
 # mix of Xen, kernel and user time (user time in a live dom0 process, which
 # xenoprof gives no pid for: attributed by address over dom0's processes),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Failures on a Xen host: bad domain lists and images, and every failure the
 # simulator injects (xenoprof compiled out, an unsupported CPU, busy buffers,
 # busy counters, a domain destroyed mid-session, a primary killed).  Each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Scenario 4 (the chapter's I/O-wait investigation): a core_2 host, the event
 # BUS_IO_WAIT:500:0xc0, --save=NAME, then `report -t 1 --symbols
 # session:NAME` finds the culprit function in the real xen-syms.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers of the fakexen scenarios: a simulated Xen host per test
 # (tests/fakexen), xenprof-ctl run inside a domain with `fakexen exec`, and
 # an exact comparison of each domain's report with the simulator's truth.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Scenario 3: passive domains with their kernel images.  dom0 reads their
 # rings; their kernel samples are symbolized against --passive-images (in
 # the order of --passive-domains), their user space goes to [user], and the

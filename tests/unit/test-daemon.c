@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CUnit tests of the daemon's modules: the process mapping table (with
  * exit-before-drain), attribution (file offsets, deferral across rings,

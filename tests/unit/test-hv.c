@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test-hv.c: CUnit tests of hv/: the event syntax, the perf event table,
  * backend selection, the perf ring parser on synthetic records, and a live

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CUnit tests of report/: profile specs, the kallsyms parser, symbolization
  * of fixture ELF files built at test time (PIE, shared library, non-PIE),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CUnit tests of libsamples: aggregation, interning, file round trips,
  * corruption and truncation of every region, crash safety and sessions.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xp-burn: a CPU-bound workload whose functions' shares are fixed by
  * construction, for the demo, the end-to-end tests and the benchmarks.

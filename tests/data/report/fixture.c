@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Fixture for the report tests: three functions with known names, each
  * aligned to 256 bytes so that padding no symbol covers lies between them.
