@@ -3,17 +3,26 @@
  * xp-burn: a CPU-bound workload whose functions' shares are fixed by
  * construction, for the demo, the end-to-end tests and the benchmarks.
  *
- *   xp-burn [-j JOBS] [-s] SECONDS NAME=WEIGHT...
+ *   xp-burn [-c CPU] [-j JOBS] [-p FILE] [-s] SECONDS NAME=WEIGHT...
  *
  * NAME is one of alpha, beta, gamma, delta, epsilon; each runs the same loop
  * body WEIGHT times per round, so its share of the program's CPU time is
  * WEIGHT / sum(WEIGHT).  -j runs JOBS processes in parallel.  -s runs the
  * work in short-lived processes (a new one every ~10 ms), where a profiler
- * that drops the maps of exited processes too early loses samples.
+ * that drops the maps of exited processes too early loses samples.  -c
+ * moves the process to CPU before it forks the jobs: started on another cpu
+ * (taskset -c 1 xp-burn -c 0 ...), its exec and its forks are recorded in
+ * different cpus' rings, within a millisecond.  -p appends the pid of
+ * every process of the workload (its own, the jobs', the short-lived ones')
+ * to FILE, one a line, so that a test of a system-wide profile can select
+ * exactly the workload's samples.
  */
+#define _GNU_SOURCE	/* sched_setaffinity, CPU_SET */
 
 #include <sys/prctl.h>
 #include <sys/wait.h>
+
+#include <sched.h>
 
 #include <signal.h>
 
@@ -57,6 +66,17 @@ static const struct {
 #define NWORKS (sizeof(works) / sizeof(works[0]))
 
 static unsigned long weight[NWORKS];
+static FILE *pidfile;
+
+/* -p: note this process in the pid file (line-buffered, O_APPEND: one write a line). */
+static void
+note_pid(void)
+{
+	if (pidfile != NULL) {
+		fprintf(pidfile, "%d\n", (int)getpid());
+		fflush(pidfile);
+	}
+}
 
 static double
 now(void)
@@ -82,7 +102,7 @@ run(double seconds)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: xp-burn [-j JOBS] [-s] SECONDS NAME=WEIGHT...\n"
+	fprintf(stderr, "usage: xp-burn [-c CPU] [-j JOBS] [-p FILE] [-s] SECONDS NAME=WEIGHT...\n"
 	    "NAME: alpha beta gamma delta epsilon\n");
 	exit(2);
 }
@@ -90,15 +110,26 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	int c, jobs = 1, shortlived = 0;
+	int c, jobs = 1, shortlived = 0, cpu = -1;
 	double seconds;
 
-	while ((c = getopt(argc, argv, "j:s")) != -1) {
+	while ((c = getopt(argc, argv, "c:j:p:s")) != -1) {
 		switch (c) {
+		case 'c':
+			cpu = atoi(optarg);
+			if (cpu < 0 || cpu >= CPU_SETSIZE)
+				usage();
+			break;
 		case 'j':
 			jobs = atoi(optarg);
 			if (jobs < 1 || jobs > 256)
 				usage();
+			break;
+		case 'p':
+			if ((pidfile = fopen(optarg, "a")) == NULL) {
+				perror(optarg);
+				return 1;
+			}
 			break;
 		case 's':
 			shortlived = 1;
@@ -126,6 +157,17 @@ main(int argc, char **argv)
 			usage();
 		weight[i] = strtoul(eq + 1, NULL, 10);
 	}
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) == -1) {
+			perror("xp-burn: -c: sched_setaffinity");
+			return 1;
+		}
+	}
+	note_pid();
 	for (int j = 0; j < jobs; j++) {
 		pid_t pid = fork();
 
@@ -136,6 +178,7 @@ main(int argc, char **argv)
 		if (pid == 0) {
 			/* A test that kills xp-burn must not leave its workers burning. */
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			note_pid();
 			if (!shortlived) {
 				run(seconds);
 				_exit(0);
@@ -147,6 +190,7 @@ main(int argc, char **argv)
 				pid_t k = fork();
 
 				if (k == 0) {
+					note_pid();
 					run(0.01);
 					_exit(0);
 				}
