@@ -33,7 +33,7 @@ if [ "$XEN_OK" = 1 ] && [ ! -s "$top_builddir/tests/data/xen-syms-4.17-amd64" ];
 		"$top_srcdir/tests/data/fetch-xen-syms.sh" "$top_builddir/tests/data" >/dev/null 2>&1 || XEN_OK=0
 	fi
 fi
-[ "$XEN_OK" = 1 ] || echo "# no fakexen or xen-syms: the '# test xen' blocks are skipped"
+[ "$XEN_OK" = 1 ] || bad "the '# test xen' blocks cannot run: fakexen is not built (libxen-dev) or the real xen-syms could not be fetched (tests/data/fetch-xen-syms.sh)"
 
 # The blocks, as one script.
 python3 - "$GUIDE" "$T/blocks" "$XEN_OK" <<'PY' || { bad "cannot extract the examples"; finish; exit; }

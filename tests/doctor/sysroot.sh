@@ -9,7 +9,7 @@
 FIX=$top_builddir/tests/fakexen/fx-fixture
 [ -f "$FIX" ] || FIX=$BURN
 FIXID=$(readelf -n "$FIX" 2>/dev/null | sed -n 's/.*Build ID: *//p' | head -1)
-[ -n "$FIXID" ] || skip "no build-id in $FIX (readelf missing?)"
+[ -n "$FIXID" ] || missing "no build-id read from $FIX (is readelf, from binutils, installed?)"
 
 # mkroot NAME KEY=VALUE...: a fake root; keys are paths below it.
 mkroot() {
@@ -88,7 +88,7 @@ has "$T/out" "lockdown integrity" '^ok +lockdown: integrity'
 r=$(xen ids 4 17 PV control_d sys/hypervisor/properties/buildid="$FIXID")
 mkdir -p "$r/sys/kernel"
 objcopy -O binary --only-section=.note.gnu.build-id "$FIX" "$r/sys/kernel/notes" 2>/dev/null ||
-	skip "objcopy cannot extract the build-id note"
+	missing "objcopy (binutils) cannot extract the build-id note of $FIX"
 doc "$r" --xen="$FIX" --vmlinux="$FIX"
 has "$T/out" "--xen matches" "^ok +Xen image: .* matches the running Xen \(build-id $FIXID\)"
 has "$T/out" "--vmlinux matches" "^ok +kernel image: .* matches the running kernel \(build-id $FIXID\)"

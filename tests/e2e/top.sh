@@ -31,9 +31,9 @@ expect_fail "--top -d 0" 'seconds' "$CTL" --session-dir="$S" --top -d 0
 export TMUX_TMPDIR=$T	# a private tmux server
 tm() { tmux -L xptop "$@"; }
 if ! command -v tmux >/dev/null 2>&1; then
-	echo "# tmux not installed: the terminal part is skipped (apt-get install tmux)"
+	bad "the terminal part cannot run: tmux is not installed (apt-get install tmux, or ./quickstart)"
 elif ! tm new-session -d -x 100 -y 30 "bash --norc --noprofile" 2>"$T/tmux.err"; then
-	echo "# no terminal can be made here ($(cat "$T/tmux.err")): the terminal part is skipped"
+	bad "the terminal part cannot run: tmux cannot make a terminal here ($(cat "$T/tmux.err"))"
 else
 	CLEANUP_HOOK="kill $BURN_PID 2>/dev/null; tmux -L xptop kill-server 2>/dev/null"
 	tm send-keys "stty -a | grep -o ' icanon\\| echo ' | tr -d ' ' | paste -sd, > $T/stty.before" Enter

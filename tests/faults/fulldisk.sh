@@ -11,7 +11,7 @@ need_root
 need_perf_events
 mkdir -p "$S"
 mount -t tmpfs -o size=1m,mode=0700 xenprof-full "$S" 2>"$T/mount.err" ||
-	skip "cannot mount a tmpfs: $(cat "$T/mount.err")"
+	missing "a tmpfs cannot be mounted: $(cat "$T/mount.err")"
 unmount() {
 	"$CTL" --session-dir="$S" --shutdown >/dev/null 2>&1
 	[ -f "$S/xenprofd.pid" ] && kill -9 "$(cat "$S/xenprofd.pid")" 2>/dev/null

@@ -31,7 +31,7 @@ for r in sorted(rows):
     if names[r[3]] == 1 and addrs[r[0]] == 1:
         print(r[3])' 2>/dev/null | head -n "$NSYMS" >"$T/syms"
 nsyms=$(wc -l <"$T/syms")
-[ "$nsyms" -ge 100 ] || skip "too few distinct functions in $XEN_SYMS ($nsyms)"
+[ "$nsyms" -ge 100 ] || missing "too few distinct functions in $XEN_SYMS ($nsyms; is it the real xen-syms?)"
 {
 	echo "pcpus $PCPUS"; echo "cpu_type i386/arch_perfmon"; echo "rate $RATE"; echo "seed 17"
 	echo "timeslice 1000"; echo "xen_image $XEN_SYMS"

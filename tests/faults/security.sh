@@ -12,8 +12,8 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 need_perf_events
-id nobody >/dev/null 2>&1 || skip "no user nobody"
-command -v runuser >/dev/null || skip "no runuser"
+id nobody >/dev/null 2>&1 || missing "the user nobody does not exist"
+need_cmd runuser
 RAWPY=$T/rawctl.py
 cp "$(dirname "$0")/rawctl.py" "$RAWPY"
 RAW="python3 $RAWPY $S/xenprofd.sock"

@@ -14,7 +14,7 @@ mkdir -p "$XENPROF_SYSROOT"
 HOST=$T/host
 APP_PIDS=""
 
-[ -x "$FAKEXEN" ] || skip "fakexen not built (configure found no libxen-dev)"
+[ -x "$FAKEXEN" ] || missing "fakexen is not built (configure found no libxen-dev: apt-get install libxen-dev, or ./quickstart)"
 
 # Guest kernels and a live dom0 application: copies with unique paths.
 FIXTURE=$T/vmlinux-guest
