@@ -223,6 +223,18 @@ user_image(struct attrib *a, struct attrib_domain *d, const struct hv_sample *s,
 				procmap_exit(a->pm, s->pid);
 			}
 			m = procmap_lookup(a->pm, s->pid, s->pc);
+		} else if (m == NULL && procmap_miss(a->pm, s->pid) == ATTRIB_RESCAN_MISSES) {
+			/*
+			 * A known process whose samples keep missing its maps: a
+			 * record that changed them was lost.  Read them again, once
+			 * per exec'd image.
+			 */
+			if (procmap_rescan_pid(a->pm, "/proc", s->pid) == 0) {
+				a->rescans++;
+				log_debug("attrib: pid %u: samples outside its maps, maps read again",
+				    s->pid);
+			}
+			m = procmap_lookup(a->pm, s->pid, s->pc);
 		}
 	}
 	if (m == NULL)

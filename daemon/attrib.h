@@ -33,6 +33,8 @@
 #define ATTRIB_MAX_PENDING	16384
 #define ATTRIB_PENDING_CHAIN	32	/* frames kept with a deferred sample */
 #define ATTRIB_MAX_DOMAINS	XPS_MAX_DOMAINS
+/* A known process's samples missing its maps this often: its maps are read again. */
+#define ATTRIB_RESCAN_MISSES	3
 
 struct attrib_pending {
 	struct hv_sample s;	/* s.chain points into chain */
@@ -71,6 +73,7 @@ struct attrib {
 	uint64_t	chain_truncated;	/* deferred samples whose chain was cut */
 	struct xps_frame frames[HV_MAX_CHAIN];	/* scratch for one chain */
 	uint64_t	ambiguous;	/* user samples in several processes' mappings */
+	uint64_t	rescans;	/* known processes whose maps were read again from /proc */
 	/* User samples waiting for the side band of another ring. */
 	uint64_t	pass;
 	uint32_t	npending;

@@ -22,6 +22,7 @@ struct pm_proc {
 	struct pm_file *exe;
 	uint64_t	dead_pass;	/* 0: alive; else the pass that saw its exit */
 	uint64_t	new_pass;	/* the pass that created it or saw its exec */
+	uint32_t	misses;		/* samples in none of its maps since then */
 	struct pm_proc *next;		/* hash chain */
 };
 
@@ -344,6 +345,7 @@ procmap_exec(struct procmap *pm, uint32_t pid)
 	p->nmaps = 0;
 	p->exe = NULL;
 	p->new_pass = pm->pass;
+	p->misses = 0;
 	pm->index_dirty = 1;
 }
 
@@ -379,6 +381,7 @@ procmap_fork(struct procmap *pm, uint32_t pid, uint32_t ppid)
 	child->nmaps = parent->nmaps;
 	pm->index_dirty = 1;
 	child->exe = parent->exe;
+	child->misses = 0;
 }
 
 void
@@ -569,6 +572,31 @@ procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid)
 	}
 	fclose(f);
 	return 0;
+}
+
+int
+procmap_rescan_pid(struct procmap *pm, const char *procdir, uint32_t pid)
+{
+	char path[256];
+	struct pm_proc *p;
+
+	snprintf(path, sizeof(path), "%s/%u/maps", procdir, pid);
+	if (access(path, R_OK) == -1)
+		return -1;
+	if ((p = proc_find(pm, pid)) != NULL && !p->dead_pass) {
+		p->nmaps = 0;
+		p->exe = NULL;
+		pm->index_dirty = 1;
+	}
+	return procmap_scan_pid(pm, procdir, pid);
+}
+
+uint32_t
+procmap_miss(struct procmap *pm, uint32_t pid)
+{
+	struct pm_proc *p = proc_find(pm, pid);
+
+	return p != NULL ? ++p->misses : 0;
 }
 
 int

@@ -44,6 +44,17 @@ void procmap_free(struct procmap *pm);
 int procmap_scan(struct procmap *pm, const char *procdir);
 /* Read one process from PROCDIR/PID (used on a miss for an unknown pid). */
 int procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid);
+/*
+ * Replace what is known of PID's mappings by PROCDIR/PID/maps (a known
+ * process whose samples keep missing its maps: a side-band record was lost
+ * or came out of order).  -1, the old maps kept, when PID is gone.
+ */
+int procmap_rescan_pid(struct procmap *pm, const char *procdir, uint32_t pid);
+/*
+ * A sample of PID fell in none of its maps: the misses since PID's maps
+ * last changed by exec or fork, this one included (0 for an unknown pid).
+ */
+uint32_t procmap_miss(struct procmap *pm, uint32_t pid);
 
 /* An executable mapping appeared (build_id may be NULL: read from the file). */
 void procmap_mmap(struct procmap *pm, uint32_t pid, uint64_t start, uint64_t len,

@@ -116,15 +116,35 @@ sb_exit(void *ctx, uint32_t pid, uint32_t tid)
 
 /* ---- sampling --------------------------------------------------------- */
 
+/* Deliver the rings' records; ALL: also what the source holds back to order them. */
 static void
-drain(void)
+drain_mode(int all)
 {
+	uint64_t counted;
+
 	if (d.state != ST_SAMPLING)
 		return;
-	if (hv_drain(d.src, &d.sink) > 0)
+	/* Records read now may be counted at a later drain, and the other way round. */
+	counted = store_total(&d.store) + store_lost(&d.store);
+	if ((all ? hv_drain_all(d.src, &d.sink) : hv_drain(d.src, &d.sink)) > 0 ||
+	    store_total(&d.store) + store_lost(&d.store) != counted)
 		d.store.dirty = 1;
 	attrib_end_pass(&d.attrib);
 	procmap_end_pass(d.pm);
+}
+
+static void
+drain(void)
+{
+	drain_mode(0);
+}
+
+/* Everything sampled so far, counted: before a flush that must be complete. */
+static void
+drain_complete(void)
+{
+	drain_mode(1);
+	attrib_flush_pending(&d.attrib);
 }
 
 /* A flush failed: keep sampling (the samples stay in memory), say so. */
@@ -244,6 +264,9 @@ status_text(char *out, size_t len)
 		OUT("unattributed: %llu\n", (unsigned long long)d.attrib.unattributed);
 	if (d.attrib.ambiguous)
 		OUT("ambiguous user samples: %llu\n", (unsigned long long)d.attrib.ambiguous);
+	if (d.attrib.rescans)
+		OUT("process maps read again (samples kept missing them): %llu\n",
+		    (unsigned long long)d.attrib.rescans);
 	OUT("source records: %llu\n", (unsigned long long)hs.records);
 	OUT("processes tracked: %zu live, %zu exited awaiting drain, %zu files\n", live, dead, files);
 	OUT("flushes: %llu (every %u ms)\n", (unsigned long long)d.store.flushes, d.setup.flush_ms);
@@ -272,8 +295,7 @@ handle(void *ctx, uint16_t type, const char *payload, uint32_t len, char *reply,
 	case XP_REQ_STOP:
 		return do_stop(reply, rlen);
 	case XP_REQ_DUMP:
-		drain();
-		attrib_flush_pending(&d.attrib);
+		drain_complete();
 		if (flush(reply, rlen) == -1)
 			return XP_REP_ERROR;
 		snprintf(reply, rlen, "dumped %llu samples, %llu lost",
@@ -290,16 +312,14 @@ handle(void *ctx, uint16_t type, const char *payload, uint32_t len, char *reply,
 			snprintf(reply, rlen, "--save: the session name contains a NUL byte");
 			return XP_REP_ERROR;
 		}
-		drain();
-		attrib_flush_pending(&d.attrib);
+		drain_complete();
 		if (store_save(&d.store, name, reply, rlen) == -1)
 			return XP_REP_ERROR;
 		log_info("session saved as %s", name);
 		snprintf(reply, rlen, "saved session %s", name);
 		return XP_REP_OK;
 	case XP_REQ_RESET:
-		drain();
-		attrib_flush_pending(&d.attrib);
+		drain_complete();
 		if (store_reset(&d.store, reply, rlen) == -1)
 			return XP_REP_ERROR;
 		log_info("session reset");

@@ -193,6 +193,13 @@ hv_drain(struct hv_source *src, const struct hv_sink *sink)
 	return src->ops->drain(src->be, sink);
 }
 
+long
+hv_drain_all(struct hv_source *src, const struct hv_sink *sink)
+{
+	return src->ops->drain_all != NULL ? src->ops->drain_all(src->be, sink) :
+	    src->ops->drain(src->be, sink);
+}
+
 void
 hv_stats(const struct hv_source *src, struct hv_stats *st)
 {

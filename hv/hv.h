@@ -129,8 +129,8 @@ enum hv_loss_kind {
 
 /*
  * The daemon's callbacks.  Side-band callbacks (mmap, comm, fork, exit) come
- * only from backends that know processes (perf).  Records of one ring are
- * delivered in order; rings are drained one after another.
+ * only from backends that know processes (perf).  perf delivers samples and
+ * side band of all its rings in time order; xenoprof ring by ring.
  */
 struct hv_sink {
 	void	*ctx;
@@ -194,8 +194,15 @@ int hv_stop(struct hv_source *src, char *err, size_t errlen);
 int hv_pollfds(struct hv_source *src, struct pollfd *fds, int max);
 /* Suggested longest wait between drains, in ms (ring fill time / 4). */
 int hv_poll_interval_ms(const struct hv_source *src);
-/* Deliver every pending record to SINK.  Returns records read, or -1. */
+/*
+ * Deliver pending records to SINK.  Returns records read, or -1.  perf
+ * delivers the records of all its rings in time order, and so keeps back
+ * the few timed within the last moments (a record of another ring may
+ * still precede them) for the next drain.
+ */
 long hv_drain(struct hv_source *src, const struct hv_sink *sink);
+/* As hv_drain, holding nothing back: before a flush that must be complete. */
+long hv_drain_all(struct hv_source *src, const struct hv_sink *sink);
 void hv_stats(const struct hv_source *src, struct hv_stats *st);
 /* Stop, release everything the backend holds (also in the hypervisor). */
 void hv_close(struct hv_source *src);

@@ -28,6 +28,9 @@ struct hv_backend_ops {
 	/* Is EV an event of this backend with a valid count and unit mask? */
 	int	(*check)(const struct hv_event *ev, char *err, size_t errlen);
 	const char *default_event;	/* the spec used when the setup names none */
+	/* As drain, and also what the backend holds back to order records
+	 * (perf); NULL: drain does it all. */
+	long	(*drain_all)(void *be, const struct hv_sink *sink);
 };
 
 /* perf/perf.c */

@@ -5,6 +5,9 @@
  * event's fd owns the one mmap ring and carries the side-band (mmap, comm,
  * task) records; the cpu's other events write into it through
  * PERF_EVENT_IOC_SET_OUTPUT, and samples find their counter by event id.
+ * Every record is timed on CLOCK_MONOTONIC (use_clockid; perf's own clock
+ * where the kernel refuses it), and a drain delivers the records of all the
+ * rings in time order through order.c.
  *
  * Ownership: struct perf_source owns every fd, every mapping and the bounce
  * buffer; perf_close() releases them all.  Not thread-safe: one thread
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hv/perf/perfP.h"
@@ -30,6 +34,15 @@
 #define PERF_MAX_CPUS		8192
 #define PERF_MIN_INTERVAL_MS	10
 #define PERF_MAX_INTERVAL_MS	200
+/*
+ * A record is timed a little before it is committed to its ring (an NMI or
+ * an interrupt, a vCPU preempted by its hypervisor in between): a drain that
+ * began at T delivers what is timed before T - PERF_ORDER_SLACK_NS and keeps
+ * the rest for the next drain.  Times further than PERF_ORDER_FUTURE_NS
+ * after the drain's start are not believed.
+ */
+#define PERF_ORDER_SLACK_NS	(20 * 1000000ull)
+#define PERF_ORDER_FUTURE_NS	(1000 * 1000000ull)
 
 struct perf_cpu {
 	int		cpu;
@@ -49,8 +62,13 @@ struct perf_source {
 	uint64_t	data_size;		/* bytes of ring data per cpu */
 	size_t		map_len;		/* page_size + data_size */
 	uint8_t	       *bounce;			/* PERF_RECORD_MAX, shared by the rings */
+	struct perf_ring_ctx **rings;		/* ncpus: &cpus[i].ring, for order.c */
+	struct perf_order order;		/* records read, not yet delivered */
+	uint64_t	prev_max;		/* without clock_mono: latest time of earlier drains */
+	bool		stopped;		/* no record comes any more: deliver all */
 	bool		all_software;
 	bool		no_build_id;		/* kernel rejected attr.build_id */
+	bool		no_clockid;		/* kernel rejected attr.use_clockid */
 	int		interval_ms;
 	struct hv_stats	stats;
 	char		cpu_type[64];
@@ -165,6 +183,10 @@ perf_fill_attr(const struct perf_source *ps, const struct hv_event *ev, uint32_t
 	 */
 	attr->exclude_hv = !ev->kernel;
 	attr->sample_id_all = 1;
+	if (!ps->no_clockid) {
+		attr->use_clockid = 1;
+		attr->clockid = CLOCK_MONOTONIC;
+	}
 	attr->watermark = 1;
 	attr->wakeup_watermark = (uint32_t)(ps->data_size / 4);
 	if (leader) {
@@ -242,6 +264,13 @@ perf_open_cpu(struct perf_source *ps, struct perf_cpu *pc,
 			/* Before Linux 5.12: no build id in MMAP2; the reader finds it. */
 			ps->no_build_id = true;
 			attr.build_id = 0;
+			fd = perf_event_open(&attr, -1, pc->cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		}
+		if (fd < 0 && errno == EINVAL && attr.use_clockid) {
+			/* Before Linux 4.1: perf's own clock, ordered by perf's rule (drain). */
+			ps->no_clockid = true;
+			attr.use_clockid = 0;
+			attr.clockid = 0;
 			fd = perf_event_open(&attr, -1, pc->cpu, -1, PERF_FLAG_FD_CLOEXEC);
 		}
 		if (fd < 0)
@@ -337,6 +366,7 @@ perf_open(const struct hv_config *cfg, char *err, size_t errlen)
 
 	if ((ps = calloc(1, sizeof(*ps))) == NULL ||
 	    (ps->cpus = calloc((size_t)ncpus, sizeof(*ps->cpus))) == NULL ||
+	    (ps->rings = calloc((size_t)ncpus, sizeof(*ps->rings))) == NULL ||
 	    (ps->bounce = malloc(PERF_RECORD_MAX)) == NULL) {
 		hv_seterr(err, errlen, "perf: out of memory");
 		free(cpus);
@@ -351,6 +381,7 @@ perf_open(const struct hv_config *cfg, char *err, size_t errlen)
 	ps->map_len = ps->page_size + ps->data_size;
 	for (i = 0; i < ps->ncpus; i++) {
 		ps->cpus[i].cpu = cpus[i];
+		ps->rings[i] = &ps->cpus[i].ring;
 		for (e = 0; e < HV_MAX_EVENTS; e++)
 			ps->cpus[i].fds[e] = -1;
 	}
@@ -405,13 +436,18 @@ perf_ioctl_all(struct perf_source *ps, unsigned long req, const char *what,
 static int
 perf_start(void *be, char *err, size_t errlen)
 {
+	((struct perf_source *)be)->stopped = false;
 	return perf_ioctl_all(be, PERF_EVENT_IOC_ENABLE, "PERF_EVENT_IOC_ENABLE", err, errlen);
 }
 
 static int
 perf_stop(void *be, char *err, size_t errlen)
 {
-	return perf_ioctl_all(be, PERF_EVENT_IOC_DISABLE, "PERF_EVENT_IOC_DISABLE", err, errlen);
+	int rc = perf_ioctl_all(be, PERF_EVENT_IOC_DISABLE, "PERF_EVENT_IOC_DISABLE", err, errlen);
+
+	/* Disabled events write nothing more: the next drain delivers all. */
+	((struct perf_source *)be)->stopped = true;
+	return rc;
 }
 
 static int
@@ -434,17 +470,35 @@ perf_poll_interval_ms(const void *be)
 	return ((const struct perf_source *)be)->interval_ms;
 }
 
+static uint64_t
+perf_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Read every ring into the order queue, then deliver in time order what no
+ * record still to come can precede.  A record not yet in its ring when the
+ * ring was read is committed after this drain began (at START), so it is
+ * timed after START - slack.  Without CLOCK_MONOTONIC times (an old kernel)
+ * perf's rule: what is timed up to the latest time of the earlier drains.
+ * ALL: deliver everything queued (the source is stopped, or the caller
+ * needs the files complete now).
+ */
 static long
-perf_drain(void *be, const struct hv_sink *sink)
+perf_drain_mode(struct perf_source *ps, const struct hv_sink *sink, bool all)
 {
 	static const struct hv_sink none;
-	struct perf_source *ps = be;
 	struct perf_cpu *pc;
-	uint64_t before = ps->stats.records, head, tail;
+	uint64_t before = ps->stats.records, head, tail, start, horizon;
 	uint32_t i;
 
 	if (sink == NULL)
 		sink = &none;
+	start = perf_mono_ns();
 	for (i = 0; i < ps->ncpus; i++) {
 		pc = &ps->cpus[i];
 		if (pc->meta == NULL)
@@ -452,11 +506,31 @@ perf_drain(void *be, const struct hv_sink *sink)
 		/* The kernel writes head, we write tail: acquire/release pair. */
 		head = __atomic_load_n(&pc->meta->data_head, __ATOMIC_ACQUIRE);
 		tail = pc->meta->data_tail;
-		tail = perf_ring_read(&pc->ring, pc->data, ps->data_size, tail, head,
-		    sink, &ps->stats);
+		tail = perf_order_collect(&ps->order, &pc->ring, i, pc->data, ps->data_size,
+		    tail, head, ps->no_clockid ? 0 : start + PERF_ORDER_FUTURE_NS, sink, &ps->stats);
 		__atomic_store_n(&pc->meta->data_tail, tail, __ATOMIC_RELEASE);
 	}
+	if (all || ps->stopped)
+		horizon = UINT64_MAX;
+	else if (!ps->no_clockid)
+		horizon = start > PERF_ORDER_SLACK_NS ? start - PERF_ORDER_SLACK_NS : 0;
+	else
+		horizon = ps->prev_max;
+	ps->prev_max = ps->order.max_time;
+	perf_order_deliver(&ps->order, ps->rings, horizon, sink, &ps->stats);
 	return (long)(ps->stats.records - before);
+}
+
+static long
+perf_drain(void *be, const struct hv_sink *sink)
+{
+	return perf_drain_mode(be, sink, false);
+}
+
+static long
+perf_drain_all(void *be, const struct hv_sink *sink)
+{
+	return perf_drain_mode(be, sink, true);
 }
 
 static void
@@ -486,7 +560,9 @@ perf_close(void *be)
 				close(pc->fds[e]);
 	}
 	free(ps->cpus);
+	free(ps->rings);
 	free(ps->bounce);
+	perf_order_free(&ps->order);
 	free(ps);
 }
 
@@ -515,6 +591,7 @@ const struct hv_backend_ops hv_perf_ops = {
 	.pollfds = perf_pollfds,
 	.poll_interval_ms = perf_poll_interval_ms,
 	.drain = perf_drain,
+	.drain_all = perf_drain_all,
 	.stats = perf_stats,
 	.close = perf_close,
 	.events = perf_events,

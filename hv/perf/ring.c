@@ -16,10 +16,6 @@
 
 #include "hv/perf/perfP.h"
 
-/* Side-band records' trailing sample_id: these sample_type bits, 8 bytes each. */
-#define PERF_SAMPLE_ID_BITS (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ID | \
-	PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER)
-
 static inline uint64_t
 rd64(const uint8_t *p)
 {
@@ -308,6 +304,21 @@ perf_ring_read(struct perf_ring_ctx *ctx, const uint8_t *data, uint64_t size,
 invalid:
 	perf_invalid(ctx, sink, st);
 	return head;
+}
+
+int
+perf_ring_record(struct perf_ring_ctx *ctx, const uint8_t *r, size_t n,
+    const struct hv_sink *sink, struct hv_stats *st)
+{
+	size_t trailer = 0;
+
+	if (ctx->sample_id_all)
+		trailer = 8 * (size_t)__builtin_popcountll(ctx->sample_type & PERF_SAMPLE_ID_BITS);
+	if (n < sizeof(struct perf_event_header) || perf_record(ctx, r, n, trailer, sink, st) < 0) {
+		perf_invalid(ctx, sink, st);
+		return -1;
+	}
+	return 0;
 }
 
 void

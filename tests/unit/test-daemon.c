@@ -310,6 +310,61 @@ test_attrib_deferred_fork(void)
 	fixture_fini(&f);
 }
 
+/*
+ * A known process with stale maps (its exec's records were lost, or came
+ * after its fork): its samples miss, and after ATTRIB_RESCAN_MISSES of them
+ * its maps are read again from /proc, once, counted; the samples after that
+ * are attributed.  The process is this test itself.
+ */
+static void
+test_attrib_rescan_stale(void)
+{
+	struct fixture f;
+	struct hv_sample s;
+	uint32_t me = (uint32_t)getpid();
+	uint64_t pc = (uint64_t)(uintptr_t)&test_attrib_rescan_stale;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int i;
+
+	CU_ASSERT_FATAL(n > 0);
+	exe[n] = '\0';
+	fixture_init(&f, "rescan", 0);
+	/* What a FORK from the pre-exec parent would have left: another image. */
+	procmap_mmap(f.pm, me, 0x10000, 0x1000, 0, "/bin/stale-parent", NULL, 0);
+	for (i = 0; i < ATTRIB_RESCAN_MISSES - 1; i++) {
+		s = user_sample(me, pc);
+		attrib_sample(&f.a, &s);
+		attrib_end_pass(&f.a);
+		attrib_end_pass(&f.a);
+	}
+	CU_ASSERT_EQUAL(f.a.rescans, 0);
+	CU_ASSERT_EQUAL(count_of(&f, "[unknown]", UINT64_MAX), ATTRIB_RESCAN_MISSES - 1);
+	s = user_sample(me, pc);
+	attrib_sample(&f.a, &s);
+	attrib_end_pass(&f.a);
+	attrib_end_pass(&f.a);
+	CU_ASSERT_EQUAL(f.a.rescans, 1);
+	CU_ASSERT_EQUAL(count_of(&f, exe, UINT64_MAX), 1);
+	CU_ASSERT_EQUAL(count_of(&f, "/bin/stale-parent", UINT64_MAX), 0);
+	/* Recovered: the next samples hit at once, and nothing is read again. */
+	for (i = 0; i < 5; i++) {
+		s = user_sample(me, pc);
+		attrib_sample(&f.a, &s);
+	}
+	CU_ASSERT_EQUAL(count_of(&f, exe, UINT64_MAX), 6);
+	CU_ASSERT_EQUAL(f.a.rescans, 1);
+	/* Once per image: more misses of the same process read nothing again. */
+	for (i = 0; i < 2 * ATTRIB_RESCAN_MISSES; i++) {
+		s = user_sample(me, 0x20);
+		attrib_sample(&f.a, &s);
+		attrib_end_pass(&f.a);
+		attrib_end_pass(&f.a);
+	}
+	CU_ASSERT_EQUAL(f.a.rescans, 1);
+	fixture_fini(&f);
+}
+
 static void
 test_attrib_kernel_and_separation(void)
 {
@@ -602,6 +657,7 @@ main(void)
 	CU_add_test(s, "procmap scan of /proc/self", test_procmap_scan_self);
 	CU_add_test(s, "attrib file offsets and [unknown]", test_attrib_file_offset);
 	CU_add_test(s, "attrib deferral across rings", test_attrib_deferred_fork);
+	CU_add_test(s, "attrib: stale maps of a known process read again", test_attrib_rescan_stale);
 	CU_add_test(s, "attrib kernel and separation", test_attrib_kernel_and_separation);
 	CU_add_test(s, "attrib passive domains", test_attrib_domains);
 	CU_add_test(s, "attrib vPMU: Xen range and guests", test_attrib_vpmu);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,9 @@ struct rec {
 	uintptr_t	burn_lo, burn_hi;
 	uint64_t	self_samples, burn_samples, user_samples, kernel_samples, bad_chain;
 	uint64_t	by_counter[HV_MAX_EVENTS];
+	/* order tests: samples whose pid is below the previous one's */
+	uint32_t	order_last;
+	uint64_t	out_of_order;
 };
 
 static void
@@ -71,6 +75,9 @@ rec_sample(void *ctx, const struct hv_sample *s)
 	uint16_t i;
 
 	r->samples++;
+	if (s->pid < r->order_last)
+		r->out_of_order++;
+	r->order_last = s->pid;
 	r->last = *s;
 	if (s->nchain > 0)
 		memcpy(r->last_chain, s->chain, s->nchain * sizeof(uint64_t));
@@ -443,19 +450,26 @@ begin_rec(struct buf *b, uint32_t type, uint16_t misc)
 	return at;
 }
 
+/* Finish the record begun at AT; TRAILER: with the sample_id trailer, timed TIME. */
 static void
-end_rec(struct buf *b, size_t at, bool trailer)
+end_rec_t(struct buf *b, size_t at, bool trailer, uint64_t time)
 {
 	uint16_t size;
 
 	if (trailer) {
 		put64(b, 0x11111111);	/* pid, tid */
-		put64(b, 12345);	/* time */
+		put64(b, time);		/* time */
 		put64(b, 1);		/* cpu */
 		put64(b, 0x77);		/* identifier */
 	}
 	size = (uint16_t)(b->n - at);
 	memcpy(b->b + at + offsetof(struct perf_event_header, size), &size, 2);
+}
+
+static void
+end_rec(struct buf *b, size_t at, bool trailer)
+{
+	end_rec_t(b, at, trailer, 12345);
 }
 
 static void
@@ -470,8 +484,8 @@ put_str(struct buf *b, const char *s)
 }
 
 static void
-put_sample(struct buf *b, uint16_t misc, uint64_t id, uint64_t ip, uint32_t pid,
-    uint32_t tid, uint32_t cpu, const uint64_t *chain, uint64_t nr)
+put_sample_t(struct buf *b, uint16_t misc, uint64_t id, uint64_t ip, uint32_t pid,
+    uint32_t tid, uint32_t cpu, const uint64_t *chain, uint64_t nr, uint64_t time)
 {
 	size_t at = begin_rec(b, PERF_RECORD_SAMPLE, misc), i;
 
@@ -479,13 +493,20 @@ put_sample(struct buf *b, uint16_t misc, uint64_t id, uint64_t ip, uint32_t pid,
 	put64(b, ip);
 	put32(b, pid);
 	put32(b, tid);
-	put64(b, 999);		/* time */
+	put64(b, time);
 	put32(b, cpu);
 	put32(b, 0);
 	put64(b, nr);
 	for (i = 0; i < nr; i++)
 		put64(b, chain[i]);
 	end_rec(b, at, false);
+}
+
+static void
+put_sample(struct buf *b, uint16_t misc, uint64_t id, uint64_t ip, uint32_t pid,
+    uint32_t tid, uint32_t cpu, const uint64_t *chain, uint64_t nr)
+{
+	put_sample_t(b, misc, id, ip, pid, tid, cpu, chain, nr, 999);
 }
 
 static uint8_t test_bounce[PERF_RECORD_MAX];
@@ -855,6 +876,288 @@ now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* The order records reached the sink in: "C300 M300 F301<300 S301 X301 L". */
+struct olog {
+	char	s[512];
+};
+
+static void
+olog_add(struct olog *o, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = strlen(o->s);
+
+	if (n)
+		o->s[n++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(o->s + n, sizeof(o->s) - n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+olog_sample(void *ctx, const struct hv_sample *s)
+{
+	olog_add(ctx, "S%u", s->pid);
+}
+
+static void
+olog_mmap(void *ctx, uint32_t pid, uint32_t tid, uint64_t start, uint64_t len,
+    uint64_t pgoff, const char *path, const uint8_t *bid, size_t bidlen, bool exec)
+{
+	olog_add(ctx, "M%u", pid);
+}
+
+static void
+olog_comm(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec)
+{
+	olog_add(ctx, "C%u", pid);
+}
+
+static void
+olog_fork(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid, uint32_t ptid)
+{
+	olog_add(ctx, "F%u<%u", pid, ppid);
+}
+
+static void
+olog_exit(void *ctx, uint32_t pid, uint32_t tid)
+{
+	olog_add(ctx, "X%u", pid);
+}
+
+static void
+olog_lost(void *ctx, uint32_t domid, uint32_t cpu, uint32_t kind, uint64_t n)
+{
+	olog_add(ctx, kind == HV_LOSS_INVALID ? "I" : "L");
+}
+
+static void
+olog_sink(struct olog *o, struct hv_sink *sink)
+{
+	memset(o, 0, sizeof(*o));
+	memset(sink, 0, sizeof(*sink));
+	sink->ctx = o;
+	sink->sample = olog_sample;
+	sink->mmap = olog_mmap;
+	sink->comm = olog_comm;
+	sink->fork = olog_fork;
+	sink->exit = olog_exit;
+	sink->lost = olog_lost;
+}
+
+static void
+put_comm_exec(struct buf *b, uint32_t pid, uint64_t t)
+{
+	size_t at = begin_rec(b, PERF_RECORD_COMM, PERF_RECORD_MISC_COMM_EXEC);
+
+	put32(b, pid); put32(b, pid);
+	put_str(b, "xp-burn");
+	end_rec_t(b, at, true, t);
+}
+
+static void
+put_mmap2(struct buf *b, uint32_t pid, uint64_t start, const char *path, uint64_t t)
+{
+	size_t at = begin_rec(b, PERF_RECORD_MMAP2, PERF_RECORD_MISC_USER);
+	uint8_t zero[24] = { 0 };
+
+	put32(b, pid); put32(b, pid); put64(b, start); put64(b, 0x1000); put64(b, 0);
+	put(b, zero, sizeof(zero));
+	put32(b, PROT_READ | PROT_EXEC); put32(b, MAP_PRIVATE);
+	put_str(b, path);
+	end_rec_t(b, at, true, t);
+}
+
+static void
+put_task(struct buf *b, uint32_t type, uint32_t pid, uint32_t ppid, uint64_t t)
+{
+	size_t at = begin_rec(b, type, 0);
+
+	put32(b, pid); put32(b, ppid); put32(b, pid); put32(b, ppid); put64(b, t);
+	end_rec_t(b, at, true, t);
+}
+
+/*
+ * Exec on cpu 1, fork on cpu 0, within one drain: cpu 0's ring is read
+ * first, yet the exec (t 10) and its mmap (t 20) reach the sink before the
+ * fork (t 30), and the child's sample (t 40) after it.  Before the ordered
+ * queue the sink saw "F301<300 C300 M300 S301".
+ */
+static void
+test_order_exec_fork(void)
+{
+	struct perf_ring_ctx c0, c1, *rings[2] = { &c0, &c1 };
+	struct perf_order q;
+	struct hv_stats st;
+	struct hv_sink sink;
+	struct olog o;
+	struct buf b0, b1;
+
+	memset(&q, 0, sizeof(q));
+	memset(&st, 0, sizeof(st));
+	memset(&b0, 0, sizeof(b0));
+	memset(&b1, 0, sizeof(b1));
+	olog_sink(&o, &sink);
+	ring_ctx(&c0);
+	ring_ctx(&c1);
+	c0.cpu = 0;
+	c1.cpu = 1;
+	put_task(&b0, PERF_RECORD_FORK, 301, 300, 30);
+	put_comm_exec(&b1, 300, 10);
+	put_mmap2(&b1, 300, 0x560000000000, "/usr/bin/xp-burn", 20);
+	put_sample_t(&b1, PERF_RECORD_MISC_USER, 0x77, 0x560000000100, 301, 301, 1, NULL, 0, 40);
+	CU_ASSERT_EQUAL(perf_order_collect(&q, &c0, 0, b0.b, sizeof(b0.b), 0, b0.n, 0, &sink, &st), b0.n);
+	CU_ASSERT_EQUAL(perf_order_collect(&q, &c1, 1, b1.b, sizeof(b1.b), 0, b1.n, 0, &sink, &st), b1.n);
+	CU_ASSERT_EQUAL(st.records, 4);
+	CU_ASSERT_STRING_EQUAL(o.s, "");	/* nothing before the deliver */
+	perf_order_deliver(&q, rings, UINT64_MAX, &sink, &st);
+	CU_ASSERT_STRING_EQUAL(o.s, "C300 M300 F301<300 S301");
+	CU_ASSERT_EQUAL(perf_order_pending(&q), 0);
+	CU_ASSERT_EQUAL(st.samples, 1);
+	CU_ASSERT_EQUAL(st.invalid, 0);
+	perf_order_free(&q);
+}
+
+/*
+ * The horizon: records timed after it wait for a later drain, and merge in
+ * order with what that drain reads; ties keep ring order; a record without
+ * a time keeps its place after its ring's previous record; a time beyond
+ * FUTURE is not believed.  Records that wrap the ring end are copied whole.
+ */
+static void
+test_order_horizon(void)
+{
+	struct perf_ring_ctx c0, c1, *rings[2] = { &c0, &c1 };
+	struct perf_order q;
+	struct hv_stats st;
+	struct hv_sink sink;
+	struct olog o;
+	struct buf b0, b1, w;
+	uint64_t size = 256, tail;
+
+	memset(&q, 0, sizeof(q));
+	memset(&st, 0, sizeof(st));
+	memset(&b0, 0, sizeof(b0));
+	memset(&b1, 0, sizeof(b1));
+	olog_sink(&o, &sink);
+	ring_ctx(&c0);
+	ring_ctx(&c1);
+	/* Pass 1: cpu 0 has t 5 and t 50, cpu 1 t 7 and t 60. */
+	put_task(&b0, PERF_RECORD_FORK, 10, 1, 5);
+	put_sample_t(&b0, PERF_RECORD_MISC_USER, 0x77, 0x1000, 10, 10, 0, NULL, 0, 50);
+	put_task(&b1, PERF_RECORD_FORK, 11, 1, 7);
+	put_sample_t(&b1, PERF_RECORD_MISC_USER, 0x77, 0x1000, 11, 11, 1, NULL, 0, 60);
+	perf_order_collect(&q, &c0, 0, b0.b, sizeof(b0.b), 0, b0.n, 0, &sink, &st);
+	perf_order_collect(&q, &c1, 1, b1.b, sizeof(b1.b), 0, b1.n, 0, &sink, &st);
+	perf_order_deliver(&q, rings, 40, &sink, &st);
+	CU_ASSERT_STRING_EQUAL(o.s, "F10<1 F11<1");
+	CU_ASSERT_EQUAL(perf_order_pending(&q), 2);
+	/* Pass 2: cpu 1 has t 55 (between the two kept back) and t 60 (a tie). */
+	o.s[0] = '\0';
+	b1.n = 0;
+	put_task(&b1, PERF_RECORD_EXIT, 12, 1, 55);
+	put_sample_t(&b1, PERF_RECORD_MISC_USER, 0x77, 0x1000, 12, 12, 1, NULL, 0, 60);
+	perf_order_collect(&q, &c1, 1, b1.b, sizeof(b1.b), 0, b1.n, 0, &sink, &st);
+	perf_order_deliver(&q, rings, UINT64_MAX, &sink, &st);
+	CU_ASSERT_STRING_EQUAL(o.s, "S10 X12 S11 S12");
+	CU_ASSERT_EQUAL(perf_order_pending(&q), 0);
+
+	/* No time (a side-band record without the trailer), a time in the future. */
+	o.s[0] = '\0';
+	b0.n = b1.n = 0;
+	put_task(&b0, PERF_RECORD_FORK, 20, 1, 100);
+	{
+		size_t at = begin_rec(&b0, PERF_RECORD_EXIT, 0);
+
+		put32(&b0, 20); put32(&b0, 1); put32(&b0, 20); put32(&b0, 1); put64(&b0, 0);
+		end_rec(&b0, at, false);	/* too short for a trailer: no time */
+	}
+	put_task(&b1, PERF_RECORD_FORK, 21, 1, 150);
+	put_task(&b1, PERF_RECORD_EXIT, 21, 1, 1ull << 62);	/* beyond FUTURE: takes 150 */
+	perf_order_collect(&q, &c0, 0, b0.b, sizeof(b0.b), 0, b0.n, 1000, &sink, &st);
+	perf_order_collect(&q, &c1, 1, b1.b, sizeof(b1.b), 0, b1.n, 1000, &sink, &st);
+	perf_order_deliver(&q, rings, 150, &sink, &st);
+	CU_ASSERT_STRING_EQUAL(o.s, "F20<1 X20 F21<1 X21");
+	CU_ASSERT_EQUAL(perf_order_pending(&q), 0);
+
+	/* A record that wraps the end of a 256-byte ring. */
+	o.s[0] = '\0';
+	memset(&w, 0, sizeof(w));
+	put_sample_t(&w, PERF_RECORD_MISC_USER, 0x77, 0x1000, 30, 30, 0, NULL, 0, 200);
+	{
+		uint8_t ring[256];
+		size_t n = w.n, first = 256 - 220;
+
+		CU_ASSERT_FATAL(n > first);
+		memset(ring, 0, sizeof(ring));
+		memcpy(ring + 220, w.b, first);
+		memcpy(ring, w.b + first, n - first);
+		tail = perf_order_collect(&q, &c0, 0, ring, size, 220, 220 + n, 0, &sink, &st);
+		CU_ASSERT_EQUAL(tail, 220 + n);
+	}
+	perf_order_deliver(&q, rings, UINT64_MAX, &sink, &st);
+	CU_ASSERT_STRING_EQUAL(o.s, "S30");
+	CU_ASSERT_EQUAL(st.invalid, 0);
+
+	/* A malformed header ends the copy of that ring, reported once. */
+	o.s[0] = '\0';
+	b0.n = 0;
+	put_task(&b0, PERF_RECORD_FORK, 40, 1, 300);
+	put64(&b0, 3);	/* a header of size 0 */
+	perf_order_collect(&q, &c0, 0, b0.b, sizeof(b0.b), 0, b0.n, 0, &sink, &st);
+	perf_order_deliver(&q, rings, UINT64_MAX, &sink, &st);
+	CU_ASSERT_STRING_EQUAL(o.s, "I F40<1");
+	CU_ASSERT_EQUAL(st.invalid, 1);
+	perf_order_free(&q);
+}
+
+/* Many records over several rings and drains: delivered sorted, none lost. */
+static void
+test_order_many(void)
+{
+	enum { NR = 4, PASSES = 20, PER = 100 };
+	struct perf_ring_ctx c[NR], *rings[NR];
+	struct perf_order q;
+	struct hv_stats st;
+	struct hv_sink sink;
+	struct rec r;
+	static struct buf b;
+	uint64_t t, horizon, delivered = 0;
+	unsigned seed = 7;
+
+	memset(&q, 0, sizeof(q));
+	memset(&st, 0, sizeof(st));
+	memset(&r, 0, sizeof(r));
+	rec_sink(&r, &sink);
+	for (int i = 0; i < NR; i++) {
+		ring_ctx(&c[i]);
+		rings[i] = &c[i];
+	}
+	for (int p = 0; p < PASSES; p++) {
+		for (int i = 0; i < NR; i++) {
+			b.n = 0;
+			t = (uint64_t)p * 1000;
+			for (int k = 0; k < PER && b.n + 64 < sizeof(b.b); k++) {
+				t += (uint64_t)(rand_r(&seed) % 20);
+				/* the sample's pid is its time: the sink checks the order */
+				put_sample_t(&b, PERF_RECORD_MISC_USER, 0x77, 0x1000, (uint32_t)t,
+				    (uint32_t)i, (uint32_t)i, NULL, 0, t);
+			}
+			perf_order_collect(&q, &c[i], (uint32_t)i, b.b, sizeof(b.b), 0, b.n, 0,
+			    &sink, &st);
+		}
+		horizon = (uint64_t)p * 1000 + 500;
+		perf_order_deliver(&q, rings, p + 1 < PASSES ? horizon : UINT64_MAX, &sink, &st);
+		CU_ASSERT(r.samples >= delivered);
+		delivered = r.samples;
+	}
+	CU_ASSERT_EQUAL(r.samples, st.samples);
+	CU_ASSERT_EQUAL(st.records, st.samples);
+	CU_ASSERT_EQUAL(r.out_of_order, 0);
+	CU_ASSERT_EQUAL(perf_order_pending(&q), 0);
+	perf_order_free(&q);
+}
+
 static void
 test_ring_cost(void)
 {
@@ -1092,6 +1395,9 @@ main(void)
 	    CU_add_test(s, "ring: wrap-around", test_ring_wrap) == NULL ||
 	    CU_add_test(s, "ring: malformed input", test_ring_malformed) == NULL ||
 	    CU_add_test(s, "ring: cost per record", test_ring_cost) == NULL ||
+	    CU_add_test(s, "order: exec on cpu 1, fork on cpu 0", test_order_exec_fork) == NULL ||
+	    CU_add_test(s, "order: horizon, ties, no time, wrap", test_order_horizon) == NULL ||
+	    CU_add_test(s, "order: many records, rings and drains", test_order_many) == NULL ||
 	    CU_add_test(s, "live: system-wide cpu-clock", test_live_cpu_clock) == NULL) {
 		CU_cleanup_registry();
 		return 2;
