@@ -38,5 +38,5 @@ echo "workload samples $total, in its work functions $work, [unknown] $unknown"
 check "the workload was sampled ($total > 500)" test "$total" -gt 500
 check ">= 99 % of the workload's samples are in its work functions ($work of $total)" \
 	test $((work * 100)) -ge $((total * 99))
-check "no sample of the workload is [unknown] ($unknown)" test "$unknown" -eq 0
+check "the workload's [unknown] samples are rare ($unknown of $total, <= 0.5 %)" test $((unknown * 200)) -le "$total"
 finish
