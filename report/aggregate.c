@@ -29,16 +29,6 @@
 
 #define NONE	XPS_NONE
 
-/* ===================================================================== */
-/* String pool: interned, NUL-terminated, id = index                     */
-
-struct strpool {
-	char	      **s;
-	size_t		n, cap;
-	uint32_t       *tab;		/* open addressing: id + 1, 0 = empty */
-	size_t		tabsz;
-};
-
 static uint64_t
 hash_bytes(const void *p, size_t n, uint64_t h)
 {
@@ -52,47 +42,6 @@ hash_bytes(const void *p, size_t n, uint64_t h)
 }
 
 #define HASH_INIT	0xcbf29ce484222325ULL
-
-static uint32_t
-pool_intern(struct strpool *p, const char *str)
-{
-	uint64_t h;
-	size_t i;
-
-	if (p->n * 2 >= p->tabsz) {
-		size_t nsz = p->tabsz ? p->tabsz * 2 : 1024;
-		uint32_t *nt = xcalloc(nsz, sizeof(*nt));
-		for (size_t k = 0; k < p->n; k++) {
-			h = hash_bytes(p->s[k], strlen(p->s[k]), HASH_INIT);
-			for (i = h & (nsz - 1); nt[i]; i = (i + 1) & (nsz - 1))
-				;
-			nt[i] = (uint32_t)k + 1;
-		}
-		free(p->tab);
-		p->tab = nt;
-		p->tabsz = nsz;
-	}
-	h = hash_bytes(str, strlen(str), HASH_INIT);
-	for (i = h & (p->tabsz - 1); p->tab[i]; i = (i + 1) & (p->tabsz - 1))
-		if (strcmp(p->s[p->tab[i] - 1], str) == 0)
-			return p->tab[i] - 1;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 256;
-		p->s = xrealloc(p->s, p->cap * sizeof(*p->s));
-	}
-	p->s[p->n] = xstrdup(str);
-	p->tab[i] = (uint32_t)p->n + 1;
-	return (uint32_t)p->n++;
-}
-
-static void
-pool_free(struct strpool *p)
-{
-	for (size_t i = 0; i < p->n; i++)
-		free(p->s[i]);
-	free(p->s);
-	free(p->tab);
-}
 
 /* ===================================================================== */
 /* Images of the whole report (across sessions and domains)               */
@@ -146,7 +95,7 @@ struct rowkey {
 };
 
 struct agg {
-	struct strpool	pool;
+	struct strpool *pool;		/* every string of the report */
 	struct gimg    *img;
 	size_t		nimg, capimg;
 	uint32_t       *imgtab;		/* hash of gimg keys: index + 1 */
@@ -177,7 +126,8 @@ agg_of(struct report *r)
 {
 	if (r->priv == NULL) {
 		struct agg *a = xcalloc(1, sizeof(*a));
-		a->sym_unknown = pool_intern(&a->pool, SYM_UNKNOWN);
+		a->pool = strpool_new();
+		a->sym_unknown = strpool_id(a->pool, SYM_UNKNOWN);
 		r->priv = a;
 	}
 	return r->priv;
@@ -310,7 +260,7 @@ event_global(struct report *r, const struct xps_event_desc *e, const char *fallb
 	if (r->nevents == XPS_MAX_EVENTS)
 		return -1;
 	struct agg *a = agg_of(r);
-	r->ev[r->nevents].name = a->pool.s[pool_intern(&a->pool, name)];
+	r->ev[r->nevents].name = strpool_intern(a->pool, name);
 	r->ev[r->nevents].count = e ? e->count : 0;
 	r->ev[r->nevents].unit_mask = e ? e->unit_mask : 0;
 	return (int)r->nevents++;
@@ -593,14 +543,14 @@ find_file(struct agg *a, const struct report_opts *opts, const char *path)
 	if (opts->root != NULL && path[0] == '/') {
 		snprintf(buf, sizeof(buf), "%s%s", opts->root, path);
 		if (stat(buf, &st) == 0)
-			return a->pool.s[pool_intern(&a->pool, buf)];
+			return strpool_intern(a->pool, buf);
 	} else if (stat(path, &st) == 0) {
 		return path;
 	}
 	for (char **d = opts->image_path; d && *d; d++) {
 		snprintf(buf, sizeof(buf), "%s/%s", *d, out_basename(path));
 		if (stat(buf, &st) == 0)
-			return a->pool.s[pool_intern(&a->pool, buf)];
+			return strpool_intern(a->pool, buf);
 	}
 	return NULL;
 }
@@ -635,8 +585,8 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 {
 	struct agg *a = r->priv;
 	const struct report_opts *opts = r->opts;
-	const char *path = a->pool.s[g->path];
-	const char *shown = a->pool.s[g->shown];
+	const char *path = strpool_str(a->pool, g->path);
+	const char *shown = strpool_str(a->pool, g->shown);
 	struct report_session *rs = g->sess < r->nsess ? &r->sess[g->sess] : NULL;
 	const struct xps_meta *m = rs ? &rs->s->meta : NULL;
 	const char *file = NULL;
@@ -725,7 +675,7 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 		struct stat st;
 		snprintf(rb, sizeof(rb), "%s%s", opts->root, file);
 		if (stat(rb, &st) == 0)
-			found = a->pool.s[pool_intern(&a->pool, rb)];
+			found = strpool_intern(a->pool, rb);
 	}
 	if (found == NULL) {
 		PWARN("%s: image not found, %llu samples not symbolized; use "
@@ -907,10 +857,10 @@ symbolize_locs(struct report *r, int want_syms)
 				if (name != NULL && !r->opts->no_demangle) {
 					char *dm = report_demangle(name);
 
-					cur = pool_intern(&a->pool, dm ? dm : name);
+					cur = strpool_id(a->pool, dm ? dm : name);
 					free(dm);
 				} else
-					cur = name ? pool_intern(&a->pool, name) : a->sym_unknown;
+					cur = name ? strpool_id(a->pool, name) : a->sym_unknown;
 				known = name != NULL;
 				clo = lo;
 			}
@@ -998,7 +948,7 @@ chain_global(struct agg *a, struct chainmap *cm, const struct xps_profile *p, ui
 				gi = map[fr[f].image];
 			} else {
 				struct gimg g = { .kind = XPS_IMG_ANON, .sess = NONE };
-				g.path = g.shown = pool_intern(&a->pool, SYM_UNKNOWN);
+				g.path = g.shown = strpool_id(a->pool, SYM_UNKNOWN);
 				gi = gimg_intern(a, &g);
 			}
 			a->chain_locs[a->nchain_locs++] = loc_intern(a, gi, fr[f].offset);
@@ -1073,7 +1023,7 @@ col_of(struct report *r, int side, uint32_t si, uint32_t domid, int ev, const ch
 				return (int)c;
 		if (r->ncols == sizeof(r->cols) / sizeof(r->cols[0]))
 			return -1;
-		r->cols[r->ncols].name = a->pool.s[pool_intern(&a->pool, dname)];
+		r->cols[r->ncols].name = strpool_intern(a->pool, dname);
 		r->cols[r->ncols].lost = domid;
 		return (int)r->ncols++;
 	case COL_EVENT:
@@ -1112,10 +1062,10 @@ select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
 			break;
 	if (d == a->ndom && d < 256) {
 		a->domid[d] = domid;
-		a->domname[d] = pool_intern(&a->pool, dn);
+		a->domname[d] = strpool_id(a->pool, dn);
 		a->ndom++;
 	}
-	dom = dom_get(r, domid, a->pool.s[pool_intern(&a->pool, dn)]);
+	dom = dom_get(r, domid, strpool_intern(a->pool, dn));
 	lostcol = r->axis == COL_DIFF ? side : r->axis == COL_SESSION ? (int)si : -1;
 	if (r->axis == COL_DOMAIN)
 		lostcol = col_of(r, side, si, domid, 0, dn);
@@ -1149,8 +1099,8 @@ select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
 			sh = opts->vmlinux;
 		else if (g.kind == XPS_IMG_XEN && opts->xen)
 			sh = opts->xen;
-		g.path = pool_intern(&a->pool, ip);
-		g.shown = pool_intern(&a->pool, sh);
+		g.path = strpool_id(a->pool, ip);
+		g.shown = strpool_id(a->pool, sh);
 		if (xi && xi->build_id_len <= XPS_BUILD_ID_MAX) {
 			g.bidlen = xi->build_id_len;
 			memcpy(g.bid, xi->build_id, g.bidlen);
@@ -1195,7 +1145,7 @@ select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
 		if (key->image >= nimg) {
 			/* A record naming no image: keep it, as [unknown]. */
 			struct gimg g = { .kind = XPS_IMG_ANON, .sess = NONE };
-			g.path = g.shown = pool_intern(&a->pool, SYM_UNKNOWN);
+			g.path = g.shown = strpool_id(a->pool, SYM_UNKNOWN);
 			if (!spec_image_select(sp, SYM_UNKNOWN, NULL, NULL, 0))
 				continue;
 			gi = gimg_intern(a, &g);
@@ -1207,9 +1157,9 @@ select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
 			if (r->opts->exclude_dependent && app_ok && key->app != key->image)
 				continue;
 			if (sp->lib_images.n || (app_ok && key->app != key->image && sp->images.n)) {
-				const char *ip = a->pool.s[a->img[map[key->image]].path];
-				const char *app = app_ok ? a->pool.s[a->img[map[key->app]].path] : NULL;
-				if (!spec_image_select(sp, ip, a->pool.s[shown[key->image]], app,
+				const char *ip = strpool_str(a->pool, a->img[map[key->image]].path);
+				const char *app = app_ok ? strpool_str(a->pool, a->img[map[key->app]].path) : NULL;
+				if (!spec_image_select(sp, ip, strpool_str(a->pool, shown[key->image]), app,
 						       app_ok && key->app != key->image))
 					continue;
 			} else if (!sel[key->image]) {
@@ -1285,8 +1235,8 @@ srcline_of(struct agg *a, const struct gimg *g, uint64_t vma, const char **inl)
 	if (sym_srcline(g->im, vma, buf, sizeof(buf), inl ? ib : NULL, sizeof(ib)) != 0)
 		return NULL;
 	if (inl && ib[0] != '\0')
-		*inl = a->pool.s[pool_intern(&a->pool, ib)];
-	return a->pool.s[pool_intern(&a->pool, buf)];
+		*inl = strpool_intern(a->pool, ib);
+	return strpool_intern(a->pool, buf);
 }
 
 int
@@ -1335,7 +1285,7 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 			size_t used = 0;
 			list[0] = '\0';
 			for (size_t i = 0; i < a->nimg && used < sizeof(list) - 1; i++) {
-				const char *b = out_basename(a->pool.s[a->img[i].path]);
+				const char *b = out_basename(strpool_str(a->pool, a->img[i].path));
 				int w = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", b);
 				if (w > 0)
 					used += (size_t)w < sizeof(list) - used ? (size_t)w : sizeof(list) - used - 1;
@@ -1442,10 +1392,10 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 			row->domain_name = "";
 			for (uint32_t d = 0; d < a->ndom; d++)
 				if (a->domid[d] == key.domain)
-					row->domain_name = a->pool.s[a->domname[d]];
-			row->image = a->pool.s[g->shown];
-			row->app = h->app != NONE ? a->pool.s[h->app] : NULL;
-			row->symbol = key.sym != NONE ? a->pool.s[key.sym] : NULL;
+					row->domain_name = strpool_str(a->pool, a->domname[d]);
+			row->image = strpool_str(a->pool, g->shown);
+			row->app = h->app != NONE ? strpool_str(a->pool, h->app) : NULL;
+			row->symbol = key.sym != NONE ? strpool_str(a->pool, key.sym) : NULL;
 			row->tgid = h->tgid;
 			row->tid = h->tid;
 			row->cpu = h->cpu;
@@ -1528,8 +1478,8 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 		r->locs[k].offset = l->offset;
 		r->locs[k].vma = l->vma;
 		r->locs[k].img = l->gimg;
-		r->locs[k].symbol = a->pool.s[l->sym != NONE ? l->sym : a->sym_unknown];
-		r->locs[k].image = a->pool.s[a->img[l->gimg].shown];
+		r->locs[k].symbol = strpool_str(a->pool, l->sym != NONE ? l->sym : a->sym_unknown);
+		r->locs[k].image = strpool_str(a->pool, a->img[l->gimg].shown);
 	}
 	r->nstacks = a->nhits;
 	r->stacks = xcalloc(a->nhits ? a->nhits : 1, sizeof(*r->stacks));
@@ -1565,7 +1515,7 @@ report_loc_srcline(const struct report *r, const struct report_loc *l, const cha
 
 		memcpy(buf, sl, n);
 		buf[n] = '\0';
-		*file = a->pool.s[pool_intern(&a->pool, buf)];
+		*file = strpool_intern(a->pool, buf);
 	}
 	return 0;
 }
@@ -1574,7 +1524,7 @@ const char *
 report_image_name(const struct report *r, uint32_t img)
 {
 	const struct agg *a = r->priv;
-	return img < a->nimg ? a->pool.s[a->img[img].shown] : SYM_UNKNOWN;
+	return img < a->nimg ? strpool_str(a->pool, a->img[img].shown) : SYM_UNKNOWN;
 }
 
 const char *
@@ -1644,7 +1594,7 @@ report_free(struct report *r)
 		free(a->chain_locs);
 		free(a->side_sess[0]);
 		free(a->side_sess[1]);
-		pool_free(&a->pool);
+		strpool_free(a->pool);
 		free(a);
 	}
 	memset(r, 0, sizeof(*r));

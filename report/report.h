@@ -11,7 +11,7 @@
  * to one output vtable (output-text.c, output-json.c, output-csv.c).
  *
  * Ownership: strings in rows and images are interned in the report's string
- * pool (struct strpool) and live until report_free(); nothing else frees them.
+ * pool (strpool.c) and live until report_free(); nothing else frees them.
  */
 #ifndef XP_REPORT_H
 #define XP_REPORT_H
@@ -44,6 +44,27 @@ size_t report_nwarnings(void);
 const char *report_warning(size_t i);
 void report_warnings_reset(void);
 void report_warn_quiet(int quiet);
+
+/* ===================================================================== */
+/* strpool.c: interned strings                                           */
+
+/*
+ * Opaque: callers hold an id or the string, never a slot of the pool's
+ * tables (they move as the pool grows).  Strings never move and live until
+ * strpool_free().
+ */
+struct strpool;
+
+struct strpool *strpool_new(void);
+void strpool_free(struct strpool *p);
+/* The id of STR, interned on first use; ids are 0, 1, 2... in that order. */
+uint32_t strpool_id(struct strpool *p, const char *str);
+/* The string of ID (NULL if no such id). */
+const char *strpool_str(const struct strpool *p, uint32_t id);
+/* The pooled copy of STR, interned on first use. */
+const char *strpool_intern(struct strpool *p, const char *str);
+/* Strings in the pool. */
+size_t strpool_count(const struct strpool *p);
 
 /* ===================================================================== */
 /* options (xenprof-report.c)                                            */

@@ -1139,6 +1139,85 @@ test_e2e_archive(void)
 	free(out), free(err);
 }
 
+/*
+ * The pool's strings stay valid while it grows (ids and strings, never a
+ * slot of its tables): 5000 strings, every earlier string checked.
+ */
+static void
+test_strpool(void)
+{
+	struct strpool *p = strpool_new();
+	const char *s[5000];
+	char buf[32];
+
+	for (int i = 0; i < 5000; i++) {
+		snprintf(buf, sizeof(buf), "s%d", i);
+		s[i] = strpool_intern(p, buf);
+		CU_ASSERT_EQUAL(strpool_id(p, buf), (uint32_t)i);
+		CU_ASSERT_PTR_EQUAL(strpool_str(p, (uint32_t)i), s[i]);
+	}
+	for (int i = 0; i < 5000; i++) {
+		snprintf(buf, sizeof(buf), "s%d", i);
+		CU_ASSERT_STRING_EQUAL(s[i], buf);
+		CU_ASSERT_PTR_EQUAL(strpool_intern(p, buf), s[i]);
+	}
+	CU_ASSERT_EQUAL(strpool_count(p), 5000);
+	CU_ASSERT_PTR_NULL(strpool_str(p, 5000));
+	strpool_free(p);
+}
+
+/*
+ * The SIGSEGV class: a session with so many images that the string pool
+ * grows while --root and -p paths are interned (the old code read the
+ * pool's array before the call that reallocated it).  With MALLOC_PERTURB_
+ * freed memory is garbage, so a stale pointer crashes at once.
+ */
+static void
+test_e2e_pool_growth(void)
+{
+	enum { N = 1500 };
+	struct xps_meta m;
+	struct xps_profile *p;
+	struct fx_fn a;
+	char path[1024], cmd[2048], args[1200], *out, *err;
+	int rc = 0;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	CU_ASSERT_EQUAL_FATAL(fixture_fn(tpath("fx-pie"), "fx_alpha", &a), 0);
+	snprintf(cmd, sizeof(cmd), "cd %s && mkdir -p many/current root/many pdir && "
+	    "for i in $(seq 1 %d); do ln -s ../../fx-pie root/many/f$i && ln -s ../fx-pie pdir/f$i; done",
+	    tmpdir, N);
+	CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
+	memset(&m, 0, sizeof(m));
+	snprintf(m.backend, sizeof(m.backend), "perf");
+	m.nevents = 1;
+	snprintf(m.events[0].name, sizeof(m.events[0].name), "cpu-clock");
+	m.events[0].count = 100000;
+	snprintf(path, sizeof(path), "%s/many/current/meta", tmpdir);
+	rc |= xps_meta_write(&m, path);
+	p = xps_profile_new(0, "Domain-0");
+	for (int i = 1; i <= N; i++) {
+		snprintf(path, sizeof(path), "/many/f%d", i);
+		add_rec(p, add_image(p, path, XPS_IMG_FILE, tpath("fx-pie"), 0), a.off, 1);
+	}
+	xps_profile_filename(path, sizeof(path), tpath("many/current"), 0);
+	rc |= xps_profile_write(p, path);
+	xps_profile_free(p);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	for (int v = 0; v < 2; v++) {
+		snprintf(args, sizeof(args), "--session-dir=%s/many --format=json -l %s%s/%s", tmpdir,
+		    v ? "-p " : "--root=", tmpdir, v ? "pdir" : "root");
+		snprintf(cmd, sizeof(cmd), "MALLOC_PERTURB_=165 %s %s >%s/pool.json 2>%s/pool.err",
+		    REPORT_BIN, args, tmpdir, tmpdir);
+		CU_ASSERT_EQUAL(run(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "grep -q '\"total_samples\": %d,' %s/pool.json && "
+		    "test \"$(grep -c '\"symbol\": \"fx_alpha\"' %s/pool.json)\" -eq %d", N, tmpdir,
+		    tmpdir, N);
+		CU_ASSERT_EQUAL(run(cmd), 0);
+	}
+	(void)out, (void)err;
+}
+
 /* ===================================================================== */
 
 static int
@@ -1203,6 +1282,8 @@ main(void)
 	CU_add_test(s, "e2e: differential", test_e2e_diff);
 	CU_add_test(s, "e2e: selection and layout", test_e2e_selection);
 	CU_add_test(s, "e2e: archive", test_e2e_archive);
+	CU_add_test(s, "string pool", test_strpool);
+	CU_add_test(s, "e2e: the string pool grows under --root and -p", test_e2e_pool_growth);
 	CU_add_test(s, "e2e: errors", test_e2e_errors);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
