@@ -271,6 +271,9 @@ int xps_session_init(const char *sessdir);
 /* DIR/dom<DOMID>.samples into BUF; -1 if it does not fit. */
 int xps_profile_filename(char *buf, size_t len, const char *dir, uint32_t domid);
 
+/* CRC-32 (IEEE 802.3, as zlib's crc32()) of BUF[0..LEN), continuing CRC (0 to start). */
+uint32_t xps_crc32(uint32_t crc, const void *buf, size_t len);
+
 /*
  * Replace PATH atomically with LEN bytes of DATA (temp file, fsync, rename,
  * fsync of the directory), mode 0600, never following a symlink; for files

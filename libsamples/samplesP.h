@@ -38,8 +38,7 @@ void xps_seterr(const char *fmt, ...) XPS_PRINTF(1, 2);
 /* Same, with ": strerror(ERR)" appended. */
 void xps_seterr_errno(int err, const char *fmt, ...) XPS_PRINTF(2, 3);
 
-/* file.c */
-uint32_t xps_crc32(uint32_t crc, const void *buf, size_t len);
+/* file.c: xps_crc32 (samples.h) */
 
 /*
  * An output stream: bytes are encoded into buf; with fd >= 0 they are flushed

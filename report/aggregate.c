@@ -13,7 +13,8 @@
  *    rows keyed by (domain, image, app, symbol, tgid, tid, cpu).
  *
  * Every selected sample ends in exactly one row: samples that cannot be
- * symbolized are kept under "[unknown]" and a warning says how many.
+ * symbolized are kept under "[unknown]", and r->unsym says how many, in
+ * which image and why (every output carries it; warnings too).
  */
 #include <sys/stat.h>
 #include <dirent.h>
@@ -67,6 +68,7 @@ struct gimg {
 	uint64_t	slide;
 	uint32_t	kmod;		/* kallsyms module index */
 	const char     *file;		/* the file actually used (pool string) */
+	uint32_t	why;		/* pool id: why it cannot be symbolized, NONE */
 };
 
 /* One selected record (a stack: its leaf location and its callers). */
@@ -313,6 +315,17 @@ open_session(struct report *r, const char *sessdir, const char *nm, char *err, s
 	s = xps_session_open(path);
 	if (s == NULL) {
 		snprintf(err, errlen, "%s: not a readable session: %s", path, xps_errmsg());
+		return -1;
+	}
+	if (r->opts->archive_tmp != NULL && s->nbad > 0) {
+		/* An archive is checked whole: a damaged member is an error, naming it. */
+		const char *b = s->bad[0], *tmp = r->opts->archive_tmp;
+		size_t tl = strlen(tmp);
+
+		if (strncmp(b, tmp, tl) == 0 && b[tl] == '/')
+			b += tl + 1;
+		snprintf(err, errlen, "archive member %s", b);
+		xps_session_close(s);
 		return -1;
 	}
 	r->sess = xrealloc(r->sess, (r->nsess + 1) * sizeof(*r->sess));
@@ -576,9 +589,29 @@ hexid(const uint8_t *id, int n, char *buf)
 	buf[2 * n] = '\0';
 }
 
+/* Why the samples of image G, which has no file ([unknown], [user]...), have no symbol. */
+static const char *
+anon_why(const char *path)
+{
+	if (strcmp(path, SYM_UNKNOWN) == 0)
+		return "the daemon found the address in no mapping of its process";
+	if (strcmp(path, "[user]") == 0)
+		return "user space of a passive domain, opaque to dom0";
+	if (strcmp(path, "[guests]") == 0)
+		return "a guest's samples: perf does not say which guest";
+	if (strcmp(path, "[ambiguous]") == 0)
+		return "the address is mapped by several processes and the source gave no pid";
+	if (strcmp(path, "[kernel]") == 0)
+		return "the kernel of a passive domain without an image: use --passive-images";
+	if (strcmp(path, "[xen]") == 0)
+		return "no hypervisor image: use --xen";
+	return "no file to read symbols from: an anonymous or special mapping";
+}
+
 /*
  * Decide how image G is symbolized; NSAMP is its sample count in the
- * selection (for warnings).  Never fails: the fallback is M_NONE.
+ * selection (for warnings).  Never fails: the fallback is M_NONE, with
+ * G->why saying why.
  */
 static void
 prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
@@ -596,9 +629,12 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 
 	/* Images used only as callers (no leaf samples) are not warned about. */
 #define PWARN(...) do { if (nsamp) report_warn(__VA_ARGS__); } while (0)
+#define WHY(s) (g->why = strpool_id(a->pool, (s)))
 	g->method = M_NONE;
+	g->why = NONE;
 	switch (g->kind) {
 	case XPS_IMG_ANON:
+		WHY(anon_why(path));
 		return;
 	case XPS_IMG_KMOD: {
 		char mod[XPS_NAME_MAX + 1];
@@ -612,12 +648,14 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 		if (rs == NULL || !ensure_ksyms(rs)) {
 			PWARN("%s: no kallsyms in the session, %llu samples not symbolized",
 				    shown, (unsigned long long)nsamp);
+			WHY("no kallsyms in the session");
 			return;
 		}
 		mi = ksyms_module(rs->ksyms, mod);
 		if (mi <= 0) {
 			PWARN("%s: module not in the session's kallsyms, %llu samples not "
 				    "symbolized", shown, (unsigned long long)nsamp);
+			WHY("module not in the session's kallsyms");
 			return;
 		}
 		g->kmod = (uint32_t)mi;
@@ -648,12 +686,16 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 				PWARN("%s: kernel of a domain other than the profiling one has "
 					    "no image, %llu samples not symbolized; record its vmlinux",
 					    shown, (unsigned long long)nsamp);
+				WHY("the kernel of another domain, with no image: record its vmlinux");
 			} else {
 				PWARN("%s: the session has no usable kallsyms copy%s, %llu "
 					    "samples not symbolized; use --vmlinux",
 					    shown, rs && rs->ksyms && rs->ksyms->all_zero ?
 					    " (all addresses 0: kptr_restrict)" : "",
 					    (unsigned long long)nsamp);
+				WHY(rs && rs->ksyms && rs->ksyms->all_zero ?
+				    "the session's kallsyms has no addresses (kptr_restrict); use --vmlinux" :
+				    "no kallsyms in the session; use --vmlinux");
 			}
 			return;
 		}
@@ -680,6 +722,7 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 	if (found == NULL) {
 		PWARN("%s: image not found, %llu samples not symbolized; use "
 			    "--image-path or --root", file, (unsigned long long)nsamp);
+		WHY("image not found: use --image-path or --root");
 		return;
 	}
 	g->im = sym_open(found, why, sizeof(why));
@@ -692,14 +735,19 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 			g->kmod = 0;
 			return;
 		}
-		if (missing)
+		if (missing) {
 			PWARN("%s: image not found, %llu samples not symbolized; use %s",
 				    found, (unsigned long long)nsamp,
 				    g->kind == XPS_IMG_XEN ? "--xen" :
 				    g->kind == XPS_IMG_KERNEL ? "--vmlinux" : "--image-path or --root");
-		else
+			WHY(g->kind == XPS_IMG_XEN ? "image not found: use --xen" :
+			    g->kind == XPS_IMG_KERNEL ? "image not found: use --vmlinux" :
+			    "image not found: use --image-path or --root");
+		} else {
 			PWARN("%s: %s, %llu samples not symbolized", found, why,
 				    (unsigned long long)nsamp);
+			WHY(why);
+		}
 		return;
 	}
 	if (wantlen > 0) {
@@ -713,6 +761,7 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 				    "since the session; recorded %s, file %s), %llu samples not "
 				    "symbolized", found, hw, havelen ? hh : "none",
 				    (unsigned long long)nsamp);
+			WHY("build-id differs from the recorded one: the file changed");
 			sym_close(g->im);
 			g->im = NULL;
 			return;
@@ -728,6 +777,7 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 	}
 	g->file = found;
 	g->method = M_ELF;
+#undef WHY
 #undef PWARN
 }
 
@@ -883,6 +933,76 @@ symbolize_locs(struct report *r, int want_syms)
 	free(ord);
 }
 
+static int
+unsym_cmp(const void *x, const void *y)
+{
+	const struct report_unsym *a = x, *b = y;
+	int c;
+
+	if (a->samples != b->samples)
+		return a->samples > b->samples ? -1 : 1;
+	if ((c = strcmp(a->image, b->image)) != 0)
+		return c;
+	return strcmp(a->why, b->why);
+}
+
+/*
+ * r->unsym from the hits: the leaf samples left without a symbol, summed by
+ * (display image, reason).  Without symbols (WANT_SYMS 0) images are not
+ * opened: only those with no file count.
+ */
+static void
+unsym_collect(struct report *r, int want_syms)
+{
+	struct agg *a = r->priv;
+	uint64_t *per = xcalloc(a->nimg ? a->nimg : 1, sizeof(*per));
+	const char *why;
+	size_t n = 0;
+
+	for (size_t k = 0; k < a->nhits; k++) {
+		const struct aloc *l = &a->locs[a->hits[k].loc];
+
+		if (want_syms ? l->sym == a->sym_unknown : a->img[l->gimg].kind == XPS_IMG_ANON)
+			per[l->gimg] += a->hits[k].count;
+	}
+	for (size_t i = 0; i < a->nimg; i++)
+		n += per[i] != 0;
+	r->unsym = xcalloc(n ? n : 1, sizeof(*r->unsym));
+	r->nunsym = 0;
+	r->unsym_total = 0;
+	for (size_t i = 0; i < a->nimg; i++) {
+		const struct gimg *g = &a->img[i];
+		size_t j;
+
+		if (per[i] == 0)
+			continue;
+		if (g->kind == XPS_IMG_ANON)
+			why = anon_why(strpool_str(a->pool, g->path));
+		else if (g->why != NONE)
+			why = strpool_str(a->pool, g->why);
+		else if (g->method == M_ELF && g->im != NULL && sym_nsyms(g->im) == 0)
+			why = "no symbol table: stripped, and no debug file found";
+		else if (g->method == M_KSYMS)
+			why = "no symbol of the session's kallsyms covers the address";
+		else
+			why = "no symbol of the image covers the address";
+		for (j = 0; j < r->nunsym; j++)
+			if (strcmp(r->unsym[j].image, strpool_str(a->pool, g->shown)) == 0 &&
+			    strcmp(r->unsym[j].why, why) == 0)
+				break;
+		if (j == r->nunsym) {
+			r->unsym[j].image = strpool_str(a->pool, g->shown);
+			r->unsym[j].why = strpool_intern(a->pool, why);
+			r->nunsym++;
+		}
+		r->unsym[j].samples += per[i];
+		r->unsym_total += per[i];
+	}
+	free(per);
+	if (r->nunsym > 1)
+		qsort(r->unsym, r->nunsym, sizeof(*r->unsym), unsym_cmp);
+}
+
 /* Row hash: open addressing on rowkey -> row index + 1. */
 struct rowtab {
 	uint32_t       *tab;
@@ -947,7 +1067,7 @@ chain_global(struct agg *a, struct chainmap *cm, const struct xps_profile *p, ui
 			if (fr[f].image < nimg) {
 				gi = map[fr[f].image];
 			} else {
-				struct gimg g = { .kind = XPS_IMG_ANON, .sess = NONE };
+				struct gimg g = { .kind = XPS_IMG_ANON, .sess = NONE, .why = NONE };
 				g.path = g.shown = strpool_id(a->pool, SYM_UNKNOWN);
 				gi = gimg_intern(a, &g);
 			}
@@ -1088,7 +1208,7 @@ select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
 	kind = xcalloc(nimg ? nimg : 1, 1);
 	for (uint32_t ii = 0; ii < nimg; ii++) {
 		const struct xps_image *xi = xps_profile_image_at(p, ii);
-		struct gimg g = { 0 };
+		struct gimg g = { .why = NONE };
 		const char *ip = xi && xi->path ? xi->path : SYM_UNKNOWN;
 		const char *sh = ip;
 
@@ -1144,7 +1264,7 @@ select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
 		uint32_t gi;
 		if (key->image >= nimg) {
 			/* A record naming no image: keep it, as [unknown]. */
-			struct gimg g = { .kind = XPS_IMG_ANON, .sess = NONE };
+			struct gimg g = { .kind = XPS_IMG_ANON, .sess = NONE, .why = NONE };
 			g.path = g.shown = strpool_id(a->pool, SYM_UNKNOWN);
 			if (!spec_image_select(sp, SYM_UNKNOWN, NULL, NULL, 0))
 				continue;
@@ -1357,6 +1477,9 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 
 	/* 2. Symbolize distinct (image, offset) pairs. */
 	symbolize_locs(r, want_syms);
+
+	/* What could not be symbolized, and why. */
+	unsym_collect(r, want_syms);
 
 	/* 3. Fold hits into rows. */
 	struct rowtab rt = { 0 };
@@ -1581,6 +1704,7 @@ report_free(struct report *r)
 	free(r->det);
 	free(r->locs);
 	free(r->stacks);
+	free(r->unsym);
 	if (a != NULL) {
 		for (size_t i = 0; i < a->nimg; i++)
 			sym_close(a->img[i].im);

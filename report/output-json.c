@@ -4,7 +4,9 @@
  * object on stdout with total_samples (before threshold), lost_samples and
  * rows[] of {domain, domain_name, image, symbol (with -l), samples, percent},
  * plus events, sessions, per-event counts when several events are selected,
- * app/tgid/tid/cpu when the data was separated, and warnings[].
+ * app/tgid/tid/cpu when the data was separated, unsymbolized_samples and
+ * unsymbolized[] ({image, samples, percent, reason}: what could not be named
+ * with a function, and why), and warnings[].
  * Images are always full paths.  Rows print one per line so that line tools
  * work too.  Strings are escaped; bytes that are not UTF-8 become U+FFFD.
  */
@@ -120,7 +122,16 @@ json_head(struct out_ctx *c)
 		r->total, r->lost);
 	for (int k = 0; k < XPS_LOSS_NKINDS; k++)
 		fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", json_loss_names[k], r->lost_kind[k]);
-	fputs("},\n\"domains\": [", f);
+	fprintf(f, "},\n\"unsymbolized_samples\": %" PRIu64 ",\n\"unsymbolized\": [", r->unsym_total);
+	for (size_t i = 0; i < r->nunsym; i++) {
+		fputs(i ? ",\n {\"image\": " : "\n {\"image\": ", f);
+		json_string(f, r->unsym[i].image);
+		fprintf(f, ", \"samples\": %" PRIu64 ", \"percent\": %.4f, \"reason\": ",
+			r->unsym[i].samples, out_percent(r->unsym[i].samples, r->total));
+		json_string(f, r->unsym[i].why);
+		fputc('}', f);
+	}
+	fputs("],\n\"domains\": [", f);
 	for (size_t i = 0; i < r->ndoms; i++) {
 		const struct report_domain *d = &r->doms[i];
 		fprintf(f, "%s{\"domain\": %u, \"domain_name\": ", i ? ",\n " : "\n ", d->domid);

@@ -52,6 +52,27 @@ text_domain_losses(FILE *f, const struct report *r)
 	}
 }
 
+/*
+ * "Not symbolized: 120 samples (1.20%): [unknown] 100 (why); /usr/bin/x 20
+ * (why)", the largest first, at most eight images named.
+ */
+static void
+text_unsym(const struct out_ctx *c, FILE *f, const struct report *r)
+{
+	size_t k;
+
+	if (r->unsym_total == 0)
+		return;
+	fprintf(f, "Not symbolized: %" PRIu64 " samples (%.2f%%):", r->unsym_total,
+		out_percent(r->unsym_total, r->total));
+	for (k = 0; k < r->nunsym && k < 8; k++)
+		fprintf(f, "%s %s %" PRIu64 " (%s)", k ? ";" : "", text_name(c, r->unsym[k].image),
+			r->unsym[k].samples, r->unsym[k].why);
+	if (k < r->nunsym)
+		fprintf(f, "; and %zu more images (--format=json lists them)", r->nunsym - k);
+	fputc('\n', f);
+}
+
 /* Per-domain totals split Xen / kernel / user. */
 static void
 text_domain_block(FILE *f, const struct report *r)
@@ -104,6 +125,7 @@ text_head(struct out_ctx *c)
 			fputc(']', f);
 		}
 		fputc('\n', f);
+		text_unsym(c, f, r);
 		if (r->ndoms > 1)
 			text_domain_block(f, r);
 		text_domain_losses(f, r);
@@ -267,6 +289,8 @@ text_tail(struct out_ctx *c, size_t shown, size_t hidden)
 			hidden, hidden == 1 ? "" : "s", c->opts->threshold);
 	if (c->r->total == 0)
 		fputs("(no samples in the selection)\n", c->f);
+	if (c->opts->no_header || c->r->nsess == 0)
+		text_unsym(c, c->f, c->r);	/* the header did not say it */
 }
 
 const struct output out_text = {

@@ -247,6 +247,8 @@ int sym_build_id(struct sym_image *im, const uint8_t **id);
 int sym_symbol_addr(struct sym_image *im, const char *name, uint64_t *addr);
 /* ELF type: ET_EXEC, ET_DYN, ... */
 int sym_elf_type(struct sym_image *im);
+/* Symbols usable for lookups (0: no symbol table, e.g. stripped). */
+size_t sym_nsyms(struct sym_image *im);
 /*
  * Symbolize V (a file offset or an address, per KIND; for addresses SLIDE is
  * subtracted first).  Returns the symbol name (owned by libdwfl, valid until
@@ -341,6 +343,17 @@ struct report_event {
 	uint64_t	total;		/* samples of this event in the selection */
 };
 
+/*
+ * Samples the report could not name with a function, by image and reason:
+ * with symbols asked for, every sample left at "[unknown]"; without, the
+ * samples of images that have no file to read symbols from.
+ */
+struct report_unsym {
+	const char     *image;		/* display path */
+	const char     *why;		/* what failed, in words */
+	uint64_t	samples;
+};
+
 struct report_session {
 	char		       *name;	/* "current" or the saved name */
 	struct xps_session     *s;
@@ -377,6 +390,9 @@ struct report {
 	size_t			nchains;
 	uint32_t	       *chain_locs;
 	int			has_chains;
+	struct report_unsym    *unsym;		/* most samples first */
+	size_t			nunsym;
+	uint64_t		unsym_total;	/* sum of unsym[].samples */
 	void		       *priv;		/* aggregate.c state */
 };
 

@@ -18,6 +18,7 @@
  * the same answer (a symbol's extent, or the gap between two symbols), so
  * a caller walking sorted addresses looks up once per symbol or gap.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +91,53 @@ sym_explain_not_elf(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "not an ELF file; uncompressed image needed");
 }
 
+/*
+ * A file cut short (a copy that stopped, an archive member truncated) keeps
+ * its headers and build-id note, and loses its symbol table at the end: every
+ * sample would be "[unknown]" without a word.  Check that every part the ELF
+ * headers describe lies inside the file.  0, or -1 with ERR.
+ */
+static int
+sym_check_size(const char *path, Elf *elf, const GElf_Ehdr *eh, char *err, size_t errlen)
+{
+	struct stat st;
+	uint64_t need = 0, end;
+	const char *what = "";
+	size_t n = 0;
+	Elf_Scn *scn = NULL;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;	/* not a plain file: nothing to compare with */
+#define NEED(e, w) do { end = (e); if (end > need) { need = end; what = (w); } } while (0)
+	if (eh->e_shoff != 0)
+		NEED(eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize, "the section headers");
+	if (eh->e_phoff != 0)
+		NEED(eh->e_phoff + (uint64_t)eh->e_phnum * eh->e_phentsize, "the program headers");
+	if (elf_getphdrnum(elf, &n) == 0)
+		for (size_t i = 0; i < n; i++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(elf, (int)i, &ph) != NULL && ph.p_type == PT_LOAD)
+				NEED(ph.p_offset + ph.p_filesz, "a loadable segment");
+		}
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) != NULL && sh.sh_type != SHT_NOBITS)
+			NEED(sh.sh_offset + sh.sh_size, sh.sh_type == SHT_SYMTAB ? "the symbol table" :
+			    "a section");
+	}
+#undef NEED
+	if (need > (uint64_t)st.st_size) {
+		snprintf(err, errlen, "truncated: the file is %lld bytes, %s end%s at byte %llu "
+		    "(an incomplete copy?)", (long long)st.st_size, what,
+		    strcmp(what, "the section headers") == 0 || strcmp(what, "the program headers") == 0 ?
+		    "" : "s", (unsigned long long)need);
+		return -1;
+	}
+	return 0;
+}
+
 struct sym_image *
 sym_open(const char *path, char *err, size_t errlen)
 {
@@ -124,6 +172,10 @@ sym_open(const char *path, char *err, size_t errlen)
 	elf = dwfl_module_getelf(im->mod, &im->bias);
 	if (elf == NULL || gelf_getehdr(elf, &eh) == NULL)
 		goto fail;
+	if (sym_check_size(path, elf, &eh, err, errlen) != 0) {
+		sym_close(im);
+		return NULL;
+	}
 	im->etype = eh.e_type;
 	if (elf_getphdrnum(elf, &phnum) != 0)
 		phnum = 0;
@@ -272,6 +324,14 @@ sym_load_table(struct sym_image *im)
 		if (w == 0 || im->syms[w - 1].addr != im->syms[i].addr)
 			im->syms[w++] = im->syms[i];
 	im->nsyms = w;
+}
+
+size_t
+sym_nsyms(struct sym_image *im)
+{
+	if (!im->syms_loaded)
+		sym_load_table(im);
+	return im->nsyms;
 }
 
 /*

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Writes the seed corpora of fuzz-control, fuzz-xoring and fuzz-fxconfig
-into corpus/{control,xoring,fxconfig}/ (run from tests/fuzz)."""
-import os, struct
+"""Writes the seed corpora of fuzz-control, fuzz-xoring, fuzz-fxconfig and
+fuzz-archive into corpus/{control,xoring,fxconfig,archive}/ (run from
+tests/fuzz)."""
+import io, os, struct, tarfile, zlib
 
 MAGIC, VER = 0x31525058, 1
 def msg(t, payload=b"", magic=MAGIC, ver=VER, ln=None, res=0):
@@ -80,3 +81,35 @@ fault hypercall xenoprof ENOSYS
 fault hypercall 99 EINVAL
 """)
 w(f, "errors", b"domain 0\ndomain 0\nwork 9 user x 1\nfault bogus\n" + b"x" * 5000 + b"\n")
+
+# Archives as xenprof-report --archive writes them: ustar, a manifest last
+# ("SIZE CRC32 NAME" per member after a "1 00000000 xenprof-archive" line).
+a = "corpus/archive"
+def archive(members, manifest=True, end=True, extra=b""):
+    buf = io.BytesIO()
+    t = tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT)
+    man = "1 00000000 xenprof-archive\n"
+    for name, data in members:
+        ti = tarfile.TarInfo(name)
+        ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data))
+        man += "%d %08x %s\n" % (len(data), zlib.crc32(data) & 0xffffffff, name)
+    if manifest:
+        ti = tarfile.TarInfo("xenprof-archive.manifest")
+        ti.size = len(man)
+        t.addfile(ti, io.BytesIO(man.encode()))
+    t.close()
+    b = buf.getvalue()
+    if not end:
+        b = b.rstrip(b"\0")
+        b += b"\0" * (-len(b) % 512)
+    return b + extra
+files = [("sessions/current/meta", b"XPSMETA" + bytes(64)),
+         ("sessions/current/kallsyms", b"ffffffff81000000 T _text\n"),
+         ("root/usr/bin/prog", b"\x7fELF" + bytes(200))]
+w(a, "whole", archive(files))
+w(a, "no-manifest", archive(files, manifest=False))
+w(a, "no-end", archive(files, end=False))
+w(a, "dir-and-link", archive([("sessions/current/", b"")] + files[:1]))
+w(a, "dotdot", archive([("sessions/../../x", b"x")]))
+w(a, "cut", archive(files)[:1300])

@@ -10,7 +10,7 @@ OUT=${OUT:-/tmp/xenprof-fuzz}
 B=$(dirname "$0")
 S=${top_srcdir:-$B/../..}/tests/fuzz
 rc=0
-for t in samples eventspec perfring spec control xoring fxconfig; do
+for t in samples eventspec perfring spec control xoring fxconfig archive; do
 	[ -x "$B/fuzz-$t" ] || { echo "fuzz-$t: not built"; continue; }
 	rm -rf "$OUT/$t" && mkdir -p "$OUT/$t/corpus" "$OUT/$t/crash"
 	cp "$S/corpus/$t"/* "$OUT/$t/corpus/"

@@ -511,7 +511,8 @@ row_samples(const char *json, const char *n1, const char *n2, double *pct)
 		size_t len = eol ? (size_t)(eol - line) : strlen(line);
 		char *l = strndup(line, len);
 		long long v = -1;
-		if (strstr(l, "\"samples\"") && strstr(l, n1) && (!n2 || strstr(l, n2))) {
+		/* rows only: they begin a line with '{' (domains, unsymbolized: with " {") */
+		if (l[0] == '{' && strstr(l, "\"samples\"") && strstr(l, n1) && (!n2 || strstr(l, n2))) {
 			sscanf(strstr(l, "\"samples\": ") + 11, "%lld", &v);
 			if (pct)
 				sscanf(strstr(l, "\"percent\": ") + 11, "%lf", pct);
@@ -568,6 +569,21 @@ test_e2e_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "40 samples not symbolized"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"warnings\": ["));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "image not found"));
+	/* What could not be symbolized, by image and reason. */
+	CU_ASSERT_EQUAL(json_num(out, "unsymbolized_samples"), 130);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"image\": \"[user]\", \"samples\": 50, \"percent\": 5.0000, "
+	    "\"reason\": \"user space of a passive domain, opaque to dom0\"}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"samples\": 40, \"percent\": 4.0000, \"reason\": "
+	    "\"build-id differs from the recorded one: the file changed\"}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"image\": \"/nonexistent/ghost\", \"samples\": 30, "
+	    "\"percent\": 3.0000, \"reason\": \"image not found: use --image-path or --root\"}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"samples\": 10, \"percent\": 1.0000, \"reason\": "
+	    "\"no symbol of the image covers the address\"}"));
+	free(out);
+	free(err);
+	/* The image summary opens no image: only those with no file count. */
+	st = report_run("--format=json", &out, &err);
+	CU_ASSERT_EQUAL(json_num(out, "unsymbolized_samples"), 50);
 	free(out);
 	free(err);
 
@@ -615,6 +631,14 @@ test_e2e_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Counted cpu-clock events"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "1000 in the selection, 7 lost"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "fx_alpha"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Not symbolized: 130 samples (13.00%): [user] 50 (user "
+	    "space of a passive domain, opaque to dom0); fx-exec 40 (build-id differs"));
+	free(out);
+	free(err);
+	/* Without the header (-n) the line comes last. */
+	st = report_run("-l -n", &out, &err);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "Not symbolized: 130 samples"));
 	free(out);
 	free(err);
 	st = report_run("--format=csv -l", &out, &err);
@@ -1139,6 +1163,140 @@ test_e2e_archive(void)
 	free(out), free(err);
 }
 
+/* The end (data and padding) of member K (0 = first) of ustar FILE, its name into NAME; -1 if none. */
+static long
+tar_member_end(const char *file, int k, char *name, size_t len)
+{
+	FILE *f = fopen(file, "rb");
+	unsigned char h[512];
+	long pos = 0;
+
+	if (f == NULL)
+		return -1;
+	for (int i = 0; fread(h, 1, 512, f) == 512 && h[0] != 0; i++) {
+		char sz[13] = { 0 };
+		unsigned long long size;
+
+		memcpy(sz, h + 124, 12);
+		size = strtoull(sz, NULL, 8);
+		pos += 512 + (long)((size + 511) / 512 * 512);
+		if (i == k) {
+			snprintf(name, len, "%.100s", (char *)h);
+			fclose(f);
+			return pos;
+		}
+		fseek(f, pos, SEEK_SET);
+	}
+	fclose(f);
+	return -1;
+}
+
+/* Copy SRC to DST cut to LEN bytes, with byte FLIP (if >= 0) inverted. */
+static int
+copy_cut(const char *src, const char *dst, long len, long flip)
+{
+	char cmd[1400];
+
+	snprintf(cmd, sizeof(cmd), "head -c %ld %s >%s", len, src, dst);
+	if (run(cmd) != 0)
+		return -1;
+	if (flip >= 0) {
+		FILE *f = fopen(dst, "r+b");
+		int c;
+
+		if (f == NULL || fseek(f, flip, SEEK_SET) != 0 || (c = fgetc(f)) == EOF) {
+			if (f)
+				fclose(f);
+			return -1;
+		}
+		fseek(f, flip, SEEK_SET);
+		fputc(c ^ 0xff, f);
+		fclose(f);
+	}
+	return 0;
+}
+
+/*
+ * Archives that are not whole are errors naming the member: cut at a member
+ * boundary, cut inside a member, a byte changed in an image; an archive
+ * written over an older one replaces it only when complete; an image cut
+ * short is refused with "truncated", never shown as silent [unknown].
+ */
+static void
+test_e2e_archive_damage(void)
+{
+	char *out, *err, args[1400], a[600], b[600], name[200], cmd[4096];
+	long end0, size;
+	struct stat st;
+	int k;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	snprintf(a, sizeof(a), "%s/d.tar", tmpdir);
+	snprintf(b, sizeof(b), "%s/d2.tar", tmpdir);
+	snprintf(args, sizeof(args), "session:xen --archive=%s", a);
+	CU_ASSERT_EQUAL_FATAL(report_run(args, &out, &err), 0);
+	free(out), free(err);
+	CU_ASSERT_EQUAL_FATAL(stat(a, &st), 0);
+	size = (long)st.st_size;
+
+	/* Cut right after the first member: no end-of-archive blocks. */
+	end0 = tar_member_end(a, 0, name, sizeof(name));
+	CU_ASSERT_FATAL(end0 > 0 && end0 < size);
+	CU_ASSERT_EQUAL(copy_cut(a, b, end0, -1), 0);
+	snprintf(args, sizeof(args), "-l archive:%s session:xen", b);
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "truncated after member"));
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, name));
+	free(out), free(err);
+
+	/* Cut inside the second member's data. */
+	CU_ASSERT_FATAL(tar_member_end(a, 1, name, sizeof(name)) > end0 + 512 + 8);
+	CU_ASSERT_EQUAL(copy_cut(a, b, end0 + 512 + 8, -1), 0);
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "is truncated"));
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, name));
+	free(out), free(err);
+
+	/* A byte changed inside an image (root/...): damaged, named. */
+	for (k = 0; tar_member_end(a, k, name, sizeof(name)) > 0 && strncmp(name, "root/", 5) != 0; k++)
+		;
+	CU_ASSERT_FATAL(strncmp(name, "root/", 5) == 0);
+	end0 = tar_member_end(a, k, name, sizeof(name));
+	CU_ASSERT_EQUAL(copy_cut(a, b, size, end0 - 600), 0);
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "is damaged"));
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, name));
+	free(out), free(err);
+
+	/* The whole archive still reads, with no warning about it. */
+	snprintf(args, sizeof(args), "-l archive:%s session:xen", a);
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 0);
+	CU_ASSERT_PTR_NULL(err && strstr(err, "archive"));
+	free(out), free(err);
+
+	/* A run that fails leaves the older archive as it was, and no temporary file. */
+	snprintf(cmd, sizeof(cmd), "cp %s %s.keep && mkdir -p %s/saved/xenbad && cp %s/saved/xen/* "
+	    "%s/saved/xenbad/ && printf garbage | dd of=%s/saved/xenbad/dom0.samples bs=1 seek=40 "
+	    "conv=notrunc 2>/dev/null", a, a, sessdir, sessdir, sessdir, sessdir);
+	CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
+	snprintf(args, sizeof(args), "session:xenbad --archive=%s", a);
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "unreadable") && strstr(err, "not archived"));
+	free(out), free(err);
+	snprintf(cmd, sizeof(cmd), "cmp -s %s %s.keep && ! ls %s.tmp.* 2>/dev/null", a, a, a);
+	CU_ASSERT_EQUAL(run(cmd), 0);
+
+	/* An image cut short keeps its build-id note, but not its symbols: refused, said. */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/cut && head -c 9000 %s >%s/cut/fx-dbg", tmpdir,
+	    tpath("fx-dbg"), tmpdir);
+	CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
+	snprintf(args, sizeof(args), "--format=json -l session:xen --root=%s/cut -p %s/cut", tmpdir, tmpdir);
+	CU_ASSERT_EQUAL(report_run(args, &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "truncated: the file is 9000 bytes"));
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "\"reason\": \"truncated: the file is 9000 bytes"));
+	free(out), free(err);
+}
+
 /*
  * The pool's strings stay valid while it grows (ids and strings, never a
  * slot of its tables): 5000 strings, every earlier string checked.
@@ -1282,6 +1440,7 @@ main(void)
 	CU_add_test(s, "e2e: differential", test_e2e_diff);
 	CU_add_test(s, "e2e: selection and layout", test_e2e_selection);
 	CU_add_test(s, "e2e: archive", test_e2e_archive);
+	CU_add_test(s, "e2e: damaged archives and images", test_e2e_archive_damage);
 	CU_add_test(s, "string pool", test_strpool);
 	CU_add_test(s, "e2e: the string pool grows under --root and -p", test_e2e_pool_growth);
 	CU_add_test(s, "e2e: errors", test_e2e_errors);
