@@ -270,7 +270,8 @@ perf_order_deliver(struct perf_order *q, struct perf_ring_ctx *const *rings, uin
 		perf_ring_record(rings[q->q[i].ring], q->arena + q->q[i].off, q->q[i].len, sink, st);
 	/* Keep the rest, their bytes moved to the front of the arena. */
 	keep = q->nq - i;
-	memmove(q->q, q->q + i, keep * sizeof(*q->q));
+	if (keep > 0 && i > 0)
+		memmove(q->q, q->q + i, keep * sizeof(*q->q));
 	q->nq = keep;
 	if (keep > 0 && grow((void **)&q->arena2, &q->acap2, q->alen, 1) == 0) {
 		for (i = 0; i < keep; i++) {

@@ -2,7 +2,9 @@
 /*
  * fuzz-perfring.c: libFuzzer target for the perf ring parser
  * (perf_ring_read), i.e. whatever the kernel, or a corrupted ring, could
- * put between data_tail and data_head.
+ * put between data_tail and data_head; and for the time-ordered path
+ * (order.c), the same range read as two rings (split in the middle of the
+ * range) and delivered in two steps, a horizon at the middle time first.
  *
  * Input layout (little endian):
  *   byte 0    sample_type bits: 0 IDENTIFIER, 1 IP, 2 TID, 3 TIME, 4 ADDR,
@@ -140,6 +142,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (unsigned long long)st.lost, (unsigned long long)st.throttles,
 	    (unsigned long long)st.invalid);
 #endif
+	/* The ordered path: both halves as rings of their own, then delivered. */
+	{
+		static struct perf_ring_ctx c2;
+		struct perf_ring_ctx *rings[2] = { &ctx, &c2 };
+		struct perf_order q;
+		struct hv_stats st2;
+		uint64_t half = len / 2;
+
+		memset(&q, 0, sizeof(q));
+		memset(&st2, 0, sizeof(st2));
+		c2 = ctx;
+		ctx.last_time = c2.last_time = 0;
+		if (perf_order_collect(&q, &ctx, 0, ring, rsize, tail, tail + half, 1ull << 62,
+		    &sink, &st2) != tail + half ||
+		    perf_order_collect(&q, &c2, 1, ring, rsize, tail + half, tail + len, 0,
+		    &sink, &st2) != tail + len || perf_order_pending(&q) != st2.records)
+			__builtin_trap();
+		perf_order_deliver(&q, rings, q.max_time / 2, &sink, &st2);
+		perf_order_deliver(&q, rings, UINT64_MAX, &sink, &st2);
+		/* Every record delivered once: a sample, or at most one invalid each. */
+		if (perf_order_pending(&q) != 0 || st2.samples > st2.records ||
+		    st2.invalid > st2.records + 2)
+			__builtin_trap();
+		perf_order_free(&q);
+	}
 	free(ring);
 	return 0;
 }
