@@ -708,7 +708,18 @@ main(int argc, char **argv)
 	if (hv_note(d.src)[0])
 		log_info("xenoprof not used: %s", hv_note(d.src));
 
-	kernel_load(&d.kern, "/proc/kallsyms", "/proc/modules", "/sys/kernel/notes");
+	{
+		/* The running kernel's symbols, modules and build-id: below
+		 * $XENPROF_SYSROOT when set (a simulated host has its own). */
+		const char *root = getenv("XENPROF_SYSROOT");
+		char ks[4200], mods[4200], notes[4200];
+
+		root = root ? root : "";
+		snprintf(ks, sizeof(ks), "%s/proc/kallsyms", root);
+		snprintf(mods, sizeof(mods), "%s/proc/modules", root);
+		snprintf(notes, sizeof(notes), "%s/sys/kernel/notes", root);
+		kernel_load(&d.kern, ks, mods, notes);
+	}
 	d.pm = procmap_new();
 	procmap_scan(d.pm, "/proc");
 	meta_init(&d.store.meta);

@@ -219,7 +219,12 @@ list_saved(const char *sessdir, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-/* Is DOMID the domain whose kernel the session's kallsyms / vmlinux describe? */
+/*
+ * Is DOMID the domain whose kernel the session's kallsyms / vmlinux describe,
+ * the one that took the session?  The daemon lists it first: role 0 (dom0,
+ * or no Xen), or 1 when it is an active domU profiling itself.  A role 1
+ * further down is another active domain, seen from dom0.
+ */
 static int
 domain_is_self(const struct xps_meta *m, uint32_t domid)
 {
@@ -227,7 +232,7 @@ domain_is_self(const struct xps_meta *m, uint32_t domid)
 		return 1;
 	for (uint32_t i = 0; i < m->ndomains && i < XPS_MAX_DOMAINS; i++)
 		if (m->domains[i].domid == domid)
-			return m->domains[i].role == 0;
+			return m->domains[i].role == 0 || (i == 0 && m->domains[i].role == 1);
 	return domid == 0;
 }
 
