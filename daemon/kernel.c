@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "daemon/kernel.h"
+#include "libsamples/samples.h"
 
 static int
 mod_cmp(const void *a, const void *b)
@@ -131,24 +132,16 @@ read_kallsyms(struct kernel *k, const char *path)
 int
 kernel_write_syms(const struct kernel *k, uint64_t *addrs, size_t n, const char *path)
 {
-	char tmp[4200];
 	size_t i, s = 0, next = 0;	/* next: first symbol not yet written */
+	char *text = NULL;
+	size_t len = 0;
 	FILE *f;
-	int fd;
+	int r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	/* Composed in memory, written as every session file is (.kallsyms.tmp.PID,
+	 * fsync, rename: xps_write_file). */
+	if ((f = open_memstream(&text, &len)) == NULL)
 		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	/* Left by a killed writer with our pid (or planted): replace it, once. */
-	if (fd == -1 && errno == EEXIST && unlink(tmp) == 0)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
 	if (n > 0)
 		qsort(addrs, n, sizeof(*addrs), u64_cmp);
 	if (k->text)
@@ -169,17 +162,14 @@ kernel_write_syms(const struct kernel *k, uint64_t *addrs, size_t n, const char 
 		if (hi + 1 > next)
 			next = hi + 1;
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(tmp);
+	if (fclose(f) != 0) {
+		free(text);
+		errno = ENOMEM;
 		return -1;
 	}
-	fclose(f);
-	if (rename(tmp, path) == -1) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	r = xps_write_file(path, text, len);
+	free(text);
+	return r;
 }
 
 int

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 
 static FILE *log_fp;
 static int log_verbose;
+static int log_syslog;		/* warnings also to syslog (a log file may be on a full disk) */
 
 void
 log_init(int foreground, const char *path)
@@ -21,6 +23,8 @@ log_init(int foreground, const char *path)
 		log_fp = stderr;
 		return;
 	}
+	openlog("xenprofd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_syslog = 1;
 	{
 		/* Never through a symlink planted in the session dir. */
 		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -52,19 +56,21 @@ static void
 vlog(const char *level, int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
-	char ts[32];
+	char ts[32], msg[2048];
 	time_t t = time(NULL);
 	struct tm tm;
 
 	if (log_fp == NULL)
 		log_fp = stderr;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", localtime_r(&t, &tm));
-	fprintf(log_fp, "%s xenprofd[%d]: %s", ts, (int)getpid(), level);
-	vfprintf(log_fp, fmt, ap);
-	if (with_errno)
-		fprintf(log_fp, ": %s", strerror(saved));
-	fputc('\n', log_fp);
+	fprintf(log_fp, "%s xenprofd[%d]: %s%s%s%s\n", ts, (int)getpid(), level, msg,
+	    with_errno ? ": " : "", with_errno ? strerror(saved) : "");
 	fflush(log_fp);
+	/* Warnings and fatal errors also to syslog: the log file may be on a full disk. */
+	if (log_syslog && (strcmp(level, "warning: ") == 0 || strcmp(level, "fatal: ") == 0))
+		syslog(level[0] == 'f' ? LOG_ERR : LOG_WARNING, "%s%s%s", msg,
+		    with_errno ? ": " : "", with_errno ? strerror(saved) : "");
 	errno = saved;
 }
 

@@ -34,6 +34,7 @@ drop_profiles(struct store *st)
 		xps_profile_free(st->prof[i]);
 	st->nprof = 0;
 	st->gen++;
+	st->written = 0;	/* saved away or discarded: nothing of the new ones is written */
 }
 
 /* current/ is made if missing, and must be a directory, not a symlink to
@@ -160,11 +161,11 @@ store_init(struct store *st, const char *sessdir, const struct xps_meta *meta,
 	return begin(st, err, errlen);
 }
 
-/* The kallsyms lines of the kernel addresses in the profiles. */
+/* The kallsyms lines of the kernel addresses in the profiles, into DIR/kallsyms. */
 static int
-write_kallsyms(struct store *st, char *err, size_t errlen)
+write_kallsyms(struct store *st, const char *dir, char *err, size_t errlen)
 {
-	char path[STORE_PATH_MAX + 32];
+	char path[STORE_PATH_MAX + 64];
 	uint64_t *addrs = NULL;
 	size_t n = 0, cap = 0;
 	int r;
@@ -204,10 +205,10 @@ write_kallsyms(struct store *st, char *err, size_t errlen)
 			}
 		}
 	}
-	snprintf(path, sizeof(path), "%s/kallsyms", st->curdir);
+	snprintf(path, sizeof(path), "%s/kallsyms", dir);
 	r = kernel_write_syms(st->kern, addrs, n, path);
 	if (r == -1)
-		snprintf(err, errlen, "flush: %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "flush: %s", errno == ENOMEM ? "out of memory" : xps_errmsg());
 	free(addrs);
 	return r;
 }
@@ -301,6 +302,7 @@ store_flush_bg(struct store *st)
 	close(p[1]);
 	st->bg_pid = pid;
 	st->bg_fd = p[0];
+	st->bg_counted = store_total(st) + store_lost(st);
 	/* What the child writes is a snapshot: samples from now on are new. */
 	st->dirty = 0;
 	return 0;
@@ -322,6 +324,7 @@ store_flush_bg_poll(struct store *st, char *err, size_t errlen)
 		close(st->bg_fd);
 		st->flushes++;
 		st->last_flush_ns = now_ns();
+		st->written = st->bg_counted;
 		return 1;
 	}
 	{
@@ -336,28 +339,38 @@ store_flush_bg_poll(struct store *st, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * One generation of current/: every profile, the kallsyms and the meta,
+ * written into the stage directory and then exchanged with current/ in one
+ * rename, so that a reader sees them all of this flush or all of the last.
+ * A failure leaves current/ as it was.
+ */
 static int
 store_write(struct store *st, char *err, size_t errlen)
 {
-	char path[STORE_PATH_MAX + 32];
+	char dir[STORE_PATH_MAX + 32], path[STORE_PATH_MAX + 64];
 
+	if (xps_session_stage_begin(st->sessdir, dir, sizeof(dir)) == -1) {
+		snprintf(err, errlen, "flush: %s", xps_errmsg());
+		return -1;
+	}
 	for (uint32_t i = 0; i < st->nprof; i++) {
-		snprintf(path, sizeof(path), "%s/dom%u.samples", st->curdir,
-		    xps_profile_domid(st->prof[i]));
+		snprintf(path, sizeof(path), "%s/dom%u.samples", dir, xps_profile_domid(st->prof[i]));
 		if (xps_profile_write(st->prof[i], path) == -1) {
 			snprintf(err, errlen, "flush: %s", xps_errmsg());
 			return -1;
 		}
 	}
-	if (write_kallsyms(st, err, errlen) == -1)
+	if (write_kallsyms(st, dir, err, errlen) == -1)
 		return -1;
-	snprintf(path, sizeof(path), "%s/meta", st->curdir);
-	if (xps_meta_write(&st->meta, path) == -1) {
+	snprintf(path, sizeof(path), "%s/meta", dir);
+	if (xps_meta_write(&st->meta, path) == -1 || xps_session_stage_commit(st->sessdir) == -1) {
 		snprintf(err, errlen, "flush: %s", xps_errmsg());
 		return -1;
 	}
 	st->flushes++;
 	st->last_flush_ns = now_ns();
+	st->written = store_total(st) + store_lost(st);
 	st->dirty = 0;
 	return 0;
 }
@@ -423,6 +436,14 @@ store_total(const struct store *st)
 	for (uint32_t i = 0; i < st->nprof; i++)
 		n += xps_profile_total(st->prof[i]);
 	return n;
+}
+
+uint64_t
+store_unwritten(const struct store *st)
+{
+	uint64_t n = store_total(st) + store_lost(st);
+
+	return n > st->written ? n - st->written : 0;
 }
 
 uint64_t

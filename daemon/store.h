@@ -30,6 +30,8 @@ struct store {
 	uint32_t	gen;
 	uint64_t	flushes;
 	uint64_t	last_flush_ns;	/* CLOCK_REALTIME of the last good flush */
+	uint64_t	written;	/* samples + losses on disk after the last good flush */
+	uint64_t	bg_counted;	/* samples + losses in the background flush's snapshot */
 	int		dirty;
 	pid_t		bg_pid;		/* background flush child, 0 if none */
 	int		bg_fd;		/* its error pipe */
@@ -72,5 +74,7 @@ int store_save(struct store *st, const char *name, char *err, size_t errlen);
 /* Sums over the profiles. */
 uint64_t store_total(const struct store *st);
 uint64_t store_lost(const struct store *st);
+/* Samples and losses counted that no flush has written yet. */
+uint64_t store_unwritten(const struct store *st);
 
 #endif /* XP_STORE_H */

@@ -53,6 +53,9 @@ static struct {
 	struct hv_sink	sink;
 	enum daemon_state state;
 	int		quit;
+	int		exiting;		/* a signal asked us to exit: flush, then quit */
+	int		force_quit;		/* a second signal: quit even with samples unwritten */
+	uint64_t	next_exit_try_ms;	/* exiting: when to retry the final flush */
 	uint64_t	next_flush_ms;
 	uint64_t	flush_errors;
 	char		last_flush_error[512];
@@ -151,9 +154,11 @@ drain_complete(void)
 static void
 flush_failed(const char *e)
 {
+	/* The same error again and again (a full disk): logged once a minute. */
+	if (strcmp(e, d.last_flush_error) != 0 || d.flush_errors % 60 == 0)
+		log_warnx("%s", e);
 	d.flush_errors++;
 	snprintf(d.last_flush_error, sizeof(d.last_flush_error), "%s", e);
-	log_warnx("%s", e);
 }
 
 static int
@@ -179,6 +184,11 @@ do_start(char *reply, size_t len)
 	if (d.state == ST_SAMPLING) {
 		snprintf(reply, len, "already sampling");
 		return XP_REP_OK;
+	}
+	if (d.exiting) {
+		snprintf(reply, len, "xenprofd is exiting (a signal asked it to): it waits for its final "
+		    "flush; start again once it is gone");
+		return XP_REP_ERROR;
 	}
 	/* Processes came and went while the side band was off: start over. */
 	procmap_forget(d.pm);
@@ -272,6 +282,10 @@ status_text(char *out, size_t len)
 	OUT("flushes: %llu (every %u ms)\n", (unsigned long long)d.store.flushes, d.setup.flush_ms);
 	if (d.flush_errors)
 		OUT("flush errors: %llu, last: %s\n", (unsigned long long)d.flush_errors, d.last_flush_error);
+	if (d.exiting)
+		OUT("exiting: the final flush failed; %llu samples are not written yet and are kept "
+		    "until a flush succeeds (retried every second; SIGTERM again exits without them)\n",
+		    (unsigned long long)store_unwritten(&d.store));
 #undef OUT
 	if (o >= len && len > 0)
 		out[len - 1] = '\0';
@@ -337,6 +351,59 @@ handle(void *ctx, uint16_t type, const char *payload, uint32_t len, char *reply,
 		snprintf(reply, rlen, "unknown request type %u", type);
 		return XP_REP_ERROR;
 	}
+}
+
+/*
+ * What exiting needs: sampling stopped and every sample written.  0 when
+ * done, -1 (the samples still in memory) when the flush failed.
+ */
+static int
+final_flush(void)
+{
+	char reply[512];
+
+	if (d.state == ST_SAMPLING)
+		return do_stop(reply, sizeof(reply)) == XP_REP_OK ? 0 : -1;
+	if (d.store.dirty || store_unwritten(&d.store) > 0)
+		return flush(NULL, 0);
+	return 0;
+}
+
+/*
+ * A signal asked us to exit.  The first one: exit once the final flush
+ * succeeds; until then keep the samples, serve --status, and retry every
+ * second (a full disk frees up).  A second one: exit anyway, saying what is
+ * lost.
+ */
+static void
+exit_requested(uint32_t signo)
+{
+	if (d.exiting) {
+		log_warnx("signal %u again: exiting without waiting for a flush to succeed", signo);
+		d.force_quit = 1;
+		d.quit = 1;
+		return;
+	}
+	log_info("signal %u: shutting down", signo);
+	d.exiting = 1;
+	d.next_exit_try_ms = 0;
+}
+
+static void
+exit_try(void)
+{
+	if (!d.exiting || d.quit || mono_ms() < d.next_exit_try_ms)
+		return;
+	if (final_flush() == 0) {
+		d.quit = 1;
+		return;
+	}
+	if (d.next_exit_try_ms == 0)
+		log_warnx("the final flush failed (%s): %llu samples are not written; they are kept "
+		    "in memory and written as soon as a flush succeeds (retried every second; free "
+		    "space). SIGTERM again exits without them", d.last_flush_error,
+		    (unsigned long long)store_unwritten(&d.store));
+	d.next_exit_try_ms = mono_ms() + 1000;
 }
 
 /* ---- start-up --------------------------------------------------------- */
@@ -637,7 +704,7 @@ main(int argc, char **argv)
 	struct control *ctl;
 	struct pollfd fds[MAX_POLLFDS];
 	sigset_t mask;
-	int c, foreground = 0, sfd, lockfd, nsrc, nctl;
+	int c, foreground = 0, sfd, lockfd, nsrc, nctl, rc = 0;
 
 	/* fds 0-2 open, so that no file we open later lands on them (the
 	 * daemon points them at /dev/null once ready). */
@@ -801,15 +868,15 @@ main(int argc, char **argv)
 				timeout = (int)(d.next_flush_ms - now);
 		} else
 			timeout = 1000;
+		if (d.exiting && timeout > 1000)
+			timeout = 1000;
 		if (poll(fds, (nfds_t)(n + nctl), timeout) == -1 && errno != EINTR)
 			fatal("poll");
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				log_info("signal %u: shutting down", si.ssi_signo);
-				d.quit = 1;
-			}
+			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+				exit_requested(si.ssi_signo);
 		}
 		drain();
 		if (d.state == ST_SAMPLING && d.store.dirty && mono_ms() >= d.next_flush_ms) {
@@ -825,15 +892,15 @@ main(int argc, char **argv)
 				flush_failed(e);
 		}
 		control_dispatch(ctl, fds + 1 + nsrc, nctl);
+		exit_try();
 	}
 
-	{
-		char reply[512];
-
-		if (d.state == ST_SAMPLING)
-			do_stop(reply, sizeof(reply));
-		else if (d.store.dirty)
-			flush(NULL, 0);
+	/* --shutdown stopped and flushed; a forced exit tries once more. */
+	if (final_flush() == -1) {
+		log_warnx("exiting with %llu samples not written (the last flush failed: %s): "
+		    "they are lost; the session on disk has those of the last flush that succeeded",
+		    (unsigned long long)store_unwritten(&d.store), d.last_flush_error);
+		rc = 1;
 	}
 	control_close(ctl);
 	hv_close(d.src);
@@ -845,5 +912,5 @@ main(int argc, char **argv)
 	unlink(path);
 	close(lockfd);
 	log_info("exit");
-	return 0;
+	return rc;
 }

@@ -326,6 +326,13 @@ xps_get_u64(struct xps_in *in)
 int
 xps_read_file(const char *path, uint64_t max, uint8_t **bufp, size_t *lenp)
 {
+	return xps_read_fileat(AT_FDCWD, path, path, max, bufp, lenp);
+}
+
+int
+xps_read_fileat(int dirfd, const char *name, const char *path, uint64_t max, uint8_t **bufp,
+    size_t *lenp)
+{
 	struct stat st;
 	uint8_t *buf;
 	size_t size, done = 0;
@@ -334,7 +341,8 @@ xps_read_file(const char *path, uint64_t max, uint8_t **bufp, size_t *lenp)
 	*bufp = NULL;
 	*lenp = 0;
 	/* O_NONBLOCK: a FIFO planted under a sample-file name must not hang us. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	    (dirfd == AT_FDCWD ? 0 : O_NOFOLLOW));
 	if (fd < 0) {
 		xps_seterr_errno(errno, "%s", path);
 		return -1;

@@ -5,6 +5,7 @@
  * length and that many bytes, no NUL, shorter than their struct field.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,12 @@ invalid:
 int
 xps_meta_read(struct xps_meta *m, const char *path)
 {
+	return xps_meta_readat(m, AT_FDCWD, path, path);
+}
+
+int
+xps_meta_readat(struct xps_meta *m, int dirfd, const char *name, const char *path)
+{
 	struct xps_in in;
 	const char *bad = NULL;
 	const uint8_t *bid;
@@ -144,7 +151,7 @@ xps_meta_read(struct xps_meta *m, const char *path)
 	uint32_t hdr;
 
 	memset(m, 0, sizeof *m);
-	if (xps_read_file(path, XPS_META_FILE_MAX, &buf, &len) < 0)
+	if (xps_read_fileat(dirfd, name, path, XPS_META_FILE_MAX, &buf, &len) < 0)
 		return -1;
 	if (xps_check_envelope(path, buf, len, XPS_META_MAGIC, "meta",
 	    XPS_META_HDR_SIZE) < 0)

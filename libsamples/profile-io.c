@@ -7,6 +7,7 @@
  * anything is allocated, then every index is checked against its table.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,12 @@ read_losses(struct xps_profile *p, const char *path, const uint8_t *buf,
 struct xps_profile *
 xps_profile_read(const char *path)
 {
+	return xps_profile_readat(AT_FDCWD, path, path);
+}
+
+struct xps_profile *
+xps_profile_readat(int dirfd, const char *fname, const char *path)
+{
 	struct xps_profile *p = NULL;
 	uint8_t *buf;
 	size_t len;
@@ -362,7 +369,7 @@ xps_profile_read(const char *path)
 	uint32_t hdr;
 	char name[XPS_NAME_MAX];
 
-	if (xps_read_file(path, XPS_PROFILE_FILE_MAX, &buf, &len) < 0)
+	if (xps_read_fileat(dirfd, fname, path, XPS_PROFILE_FILE_MAX, &buf, &len) < 0)
 		return NULL;
 	if (xps_check_envelope(path, buf, len, XPS_PROFILE_MAGIC, "sample",
 	    XPS_PROFILE_HDR_SIZE) < 0)

@@ -13,6 +13,11 @@
  * Every file is written to a temporary name in the same directory, fsync'd
  * and renamed over the old one, so a reader (or a daemon killed at any
  * instant) sees either the previous or the new complete file, never a mix.
+ * The daemon writes a whole generation of current/ (samples, kallsyms and
+ * meta) into SESSDIR/.current.flush and exchanges that directory with
+ * current/ in one rename (xps_session_stage_*): a reader that reads every
+ * file through one open of the directory (xps_session_open) sees one
+ * generation, never new samples with an old kallsyms.
  * Every file carries a magic, a format version and a CRC32 of its contents.
  * The byte format is documented in doc/sample-format.md.
  *
@@ -241,23 +246,44 @@ int xps_session_save(const char *sessdir, const char *name);
 /* Remove every file of the current session (the directory stays). */
 int xps_session_reset(const char *sessdir);
 
-/* A session as read by the report tool. */
+/*
+ * A session as read by the report tool: one generation of its files, all
+ * read through dirfd (an open of the session's directory).
+ */
 struct xps_session {
 	char		       *path;
+	int			dirfd;		/* the directory read, owned; files of it
+						 * may go once a newer generation is out */
 	struct xps_meta		meta;
 	uint32_t		nprofiles;
 	struct xps_profile    **profiles;	/* sorted by domid */
 	uint32_t		nbad;
 	char		      **bad;		/* one message per unreadable file */
+	char		       *kallsyms;	/* the kallsyms file's text, NULL if none */
+	size_t			kallsyms_len;
 };
 
 /*
- * Read the session at PATH: meta and every dom*.samples.  A corrupt profile is
- * recorded in ->bad and skipped; the others are still read.  NULL if PATH is
- * not a session (no readable meta).
+ * Read the session at PATH: meta, every dom*.samples and kallsyms, all of
+ * one generation (a flush that replaced the directory while it was read
+ * makes it start over).  A corrupt profile is recorded in ->bad and
+ * skipped; the others are still read.  NULL if PATH is not a session (no
+ * readable meta).
  */
 struct xps_session *xps_session_open(const char *path);
 void xps_session_close(struct xps_session *s);
+
+/*
+ * The writer's side of a generation (xenprofd): stage_begin empties (or
+ * makes) SESSDIR/.current.flush and puts its path into DIR; the caller
+ * writes meta, dom*.samples and kallsyms there; stage_commit exchanges it
+ * with SESSDIR/current in one rename (RENAME_EXCHANGE), so that the
+ * previous generation is then in .current.flush until the next
+ * stage_begin.  Where the filesystem cannot exchange, the files are moved
+ * one by one (samples, kallsyms, meta last).  -1 with xps_errmsg().
+ */
+int xps_session_stage_begin(const char *sessdir, char *dir, size_t len);
+int xps_session_stage_commit(const char *sessdir);
 
 /* The default SESSDIR; every sessdir argument may be NULL to mean it. */
 #define XPS_SESSDIR_DEFAULT	"/var/lib/xenprof"

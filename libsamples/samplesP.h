@@ -115,6 +115,19 @@ void xps_atomic_abort(struct xps_atomic *a);
  * caller frees.  "PATH: too large" if larger than MAX.
  */
 int xps_read_file(const char *path, uint64_t max, uint8_t **bufp, size_t *lenp);
+/* The same for NAME relative to directory DIRFD (not following a symlink);
+ * PATH names it in messages. */
+int xps_read_fileat(int dirfd, const char *name, const char *path, uint64_t max,
+    uint8_t **bufp, size_t *lenp);
+
+/* session.c: the writer's generation directory in SESSDIR (samples.h). */
+#define XPS_STAGE_NAME		".current.flush"
+/* The largest kallsyms file a session is read with. */
+#define XPS_KALLSYMS_MAX	(256ull << 20)
+
+/* meta.c, profile-io.c: the readers, relative to a directory (session.c). */
+int xps_meta_readat(struct xps_meta *m, int dirfd, const char *name, const char *path);
+struct xps_profile *xps_profile_readat(int dirfd, const char *fname, const char *path);
 
 /* Check the common prefix: magic, versions, header size, file size, CRC. */
 int xps_check_envelope(const char *path, const uint8_t *buf, size_t len,

@@ -247,27 +247,28 @@ is_known(const char *name)
 	return is_plain_known(name + 1, (size_t)(t - name - 1));
 }
 
-int
-xps_session_reset(const char *sessdir)
+/*
+ * Remove the files of ours in directory PATH (ALL: every non-directory
+ * entry), never following a symlink.  0, or -1 with a message; a missing
+ * PATH is empty.
+ */
+static int
+clear_dir(const char *path, int all)
 {
-	char cur[XPS_PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	int fd, dfd, rc = 0;
 
-	sessdir = sessdir_or_default(sessdir);
-	if (xps_session_path(cur, sizeof cur, sessdir, NULL) < 0)
-		return -1;
-	fd = open(cur, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		xps_seterr_errno(errno, "%s", cur);
+		xps_seterr_errno(errno, "%s", path);
 		return -1;
 	}
 	dfd = dup(fd);
 	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
-		xps_seterr_errno(errno, "%s: opendir", cur);
+		xps_seterr_errno(errno, "%s: opendir", path);
 		if (dfd >= 0)
 			close(dfd);
 		close(fd);
@@ -276,28 +277,166 @@ xps_session_reset(const char *sessdir)
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		struct stat st;
 
-		if (!is_known(de->d_name))
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		/* Only regular files: never a symlink, a directory or a fifo. */
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
+		if (!all && !is_known(de->d_name))
+			continue;
+		/* Never a directory or a fifo; a symlink is removed, not followed. */
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode) ||
+		    (!all && !S_ISREG(st.st_mode)))
 			continue;
 		if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT && rc == 0) {
-			xps_seterr_errno(errno, "%s/%s: unlink", cur, de->d_name);
+			xps_seterr_errno(errno, "%s/%s: unlink", path, de->d_name);
 			rc = -1;
 		}
 	}
 	if (errno != 0 && rc == 0) {
-		xps_seterr_errno(errno, "%s: readdir", cur);
+		xps_seterr_errno(errno, "%s: readdir", path);
 		rc = -1;
 	}
 	closedir(d);
 	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS && rc == 0) {
-		xps_seterr_errno(errno, "%s: fsync", cur);
+		xps_seterr_errno(errno, "%s: fsync", path);
 		rc = -1;
 	}
 	close(fd);
 	return rc;
+}
+
+/* SESSDIR/.current.flush into BUF: the writer's next (or previous) generation. */
+static int
+stage_path(char *buf, size_t len, const char *sessdir)
+{
+	int n = snprintf(buf, len, "%s/" XPS_STAGE_NAME, sessdir);
+
+	if (n < 0 || (size_t)n >= len) {
+		xps_seterr("%s: session path too long", sessdir);
+		return -1;
+	}
+	return 0;
+}
+
+static int remove_generation(const char *dir);
+
+int
+xps_session_reset(const char *sessdir)
+{
+	char cur[XPS_PATH_MAX], stage[XPS_PATH_MAX];
+
+	sessdir = sessdir_or_default(sessdir);
+	if (xps_session_path(cur, sizeof cur, sessdir, NULL) < 0 ||
+	    stage_path(stage, sizeof stage, sessdir) < 0)
+		return -1;
+	/* The writer's previous generation goes too: its samples are discarded. */
+	if (remove_generation(stage) < 0)
+		return -1;
+	return clear_dir(cur, 0);
+}
+
+/*
+ * Remove the generation directory DIR: its meta first (a reader that still
+ * finds the meta after reading everything read one whole generation), then
+ * the rest, then DIR itself, so that it is never reused.
+ */
+static int
+remove_generation(const char *dir)
+{
+	char meta[XPS_PATH_MAX];
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : (xps_seterr_errno(errno, "%s", dir), -1);
+	if (!S_ISDIR(st.st_mode)) {
+		/* a file or a symlink there: removed, never written through */
+		if (unlink(dir) < 0) {
+			xps_seterr_errno(errno, "%s: unlink", dir);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(meta, sizeof meta, "%s/meta", dir);
+	if (lstat(meta, &st) == 0 && !S_ISDIR(st.st_mode) && unlink(meta) < 0) {
+		xps_seterr_errno(errno, "%s: unlink", meta);
+		return -1;
+	}
+	if (clear_dir(dir, 1) < 0)
+		return -1;
+	if (rmdir(dir) < 0) {
+		xps_seterr_errno(errno, "%s: rmdir (remove what is not ours in it)", dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+xps_session_stage_begin(const char *sessdir, char *dir, size_t len)
+{
+	sessdir = sessdir_or_default(sessdir);
+	if (stage_path(dir, len, sessdir) < 0 || remove_generation(dir) < 0)
+		return -1;
+	if (mkdir(dir, 0700) < 0) {
+		xps_seterr_errno(errno, "%s: mkdir", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Where the filesystem cannot exchange: move the staged files one by one. */
+static int
+stage_move(const char *stage, const char *cur)
+{
+	static const char *const last[] = { "kallsyms", "meta" };
+	char from[XPS_PATH_MAX + 300], to[XPS_PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(stage)) == NULL) {
+		xps_seterr_errno(errno, "%s: opendir", stage);
+		return -1;
+	}
+	/* Samples first, then kallsyms, the meta last. */
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		uint32_t domid;
+
+		if (!is_dom_name(de->d_name, strlen(de->d_name), &domid))
+			continue;
+		snprintf(from, sizeof from, "%s/%s", stage, de->d_name);
+		snprintf(to, sizeof to, "%s/%s", cur, de->d_name);
+		if (rename(from, to) < 0) {
+			xps_seterr_errno(errno, "rename %s to %s", from, to);
+			rc = -1;
+		}
+	}
+	closedir(d);
+	for (size_t i = 0; rc == 0 && i < sizeof last / sizeof last[0]; i++) {
+		snprintf(from, sizeof from, "%s/%s", stage, last[i]);
+		snprintf(to, sizeof to, "%s/%s", cur, last[i]);
+		if (rename(from, to) < 0 && errno != ENOENT) {
+			xps_seterr_errno(errno, "rename %s to %s", from, to);
+			rc = -1;
+		}
+	}
+	return rc == 0 ? xps_sync_dir(cur) : -1;
+}
+
+int
+xps_session_stage_commit(const char *sessdir)
+{
+	char cur[XPS_PATH_MAX], stage[XPS_PATH_MAX];
+
+	sessdir = sessdir_or_default(sessdir);
+	if (xps_session_path(cur, sizeof cur, sessdir, NULL) < 0 ||
+	    stage_path(stage, sizeof stage, sessdir) < 0 || xps_sync_dir(stage) < 0)
+		return -1;
+	if (renameat2(AT_FDCWD, stage, AT_FDCWD, cur, RENAME_EXCHANGE) < 0) {
+		if (errno != EINVAL && errno != ENOSYS) {
+			xps_seterr_errno(errno, "exchange %s with %s", stage, cur);
+			return -1;
+		}
+		return stage_move(stage, cur);
+	}
+	return xps_sync_dir(sessdir);
 }
 
 /* ===================================================================== */
@@ -346,50 +485,62 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-struct xps_session *
-xps_session_open(const char *path)
-{
-	char fp[XPS_PATH_MAX];
-	struct xps_session *s;
-	struct dirent *de;
-	DIR *d = NULL;
-	int n;
+/* Files of one generation that vanished while read: a newer one replaced it. */
+#define XPS_OPEN_TRIES	8
 
-	s = calloc(1, sizeof *s);
-	if (s == NULL || (s->path = strdup(path)) == NULL) {
-		xps_seterr("%s: out of memory", path);
-		goto fail;
-	}
-	n = snprintf(fp, sizeof fp, "%s/meta", path);
-	if (n < 0 || (size_t)n >= sizeof fp) {
+/*
+ * One try at reading the session in directory DIRFD (PATH) into S.  0; 1
+ * when a file listed is gone (the generation was replaced: try again);
+ * -1 with a message.
+ */
+static int
+session_read(struct xps_session *s, int dirfd, const char *path)
+{
+	char fp[XPS_PATH_MAX], msg[XPS_PATH_MAX + 128];
+	struct dirent *de;
+	DIR *d;
+	int dfd, rc = 0;
+
+	if (snprintf(fp, sizeof fp, "%s/meta", path) >= (int)sizeof fp) {
 		xps_seterr("%s: path too long", path);
-		goto fail;
+		return -1;
 	}
-	if (xps_meta_read(&s->meta, fp) < 0)
-		goto fail;
-	d = opendir(path);
-	if (d == NULL) {
+	if (xps_meta_readat(&s->meta, dirfd, "meta", fp) < 0)
+		return -1;
+	if ((dfd = dup(dirfd)) < 0 || (d = fdopendir(dfd)) == NULL) {
 		xps_seterr_errno(errno, "%s", path);
-		goto fail;
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
 	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
+	rewinddir(d);
+	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
 		struct xps_profile *p;
 		struct stat st;
 		uint32_t domid;
-		char msg[XPS_PATH_MAX + 128];
 
 		if (!is_dom_name(de->d_name, strlen(de->d_name), &domid))
 			continue;
-		if (xps_profile_filename(fp, sizeof fp, path, domid) < 0)
-			goto fail;
+		if (xps_profile_filename(fp, sizeof fp, path, domid) < 0) {
+			rc = -1;
+			break;
+		}
 		p = NULL;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT) {
+				rc = 1;
+				break;
+			}
 			snprintf(msg, sizeof msg, "%s: %s", fp, strerror(errno));
-		else if (!S_ISREG(st.st_mode))
+		} else if (!S_ISREG(st.st_mode))
 			snprintf(msg, sizeof msg, "%s: not a regular file", fp);
-		else if ((p = xps_profile_read(fp)) == NULL)
+		else if ((p = xps_profile_readat(dirfd, de->d_name, fp)) == NULL) {
+			if (errno == ENOENT) {
+				rc = 1;
+				break;
+			}
 			snprintf(msg, sizeof msg, "%s", xps_errmsg());
-		else if (xps_profile_domid(p) != domid) {
+		} else if (xps_profile_domid(p) != domid) {
 			snprintf(msg, sizeof msg, "%s: holds domain %u, not %u",
 			    fp, xps_profile_domid(p), domid);
 			xps_profile_free(p);
@@ -398,22 +549,95 @@ xps_session_open(const char *path)
 		if (p != NULL ? add_profile(s, p) < 0 : add_bad(s, msg) < 0) {
 			xps_profile_free(p);
 			xps_seterr("%s: out of memory", path);
-			goto fail;
+			rc = -1;
 		}
 	}
-	if (errno != 0) {
+	if (rc == 0 && errno != 0) {
 		xps_seterr_errno(errno, "%s: readdir", path);
-		goto fail;
+		rc = -1;
 	}
 	closedir(d);
+	if (rc != 0)
+		return rc;
+	/* kallsyms, with the rest: a later flush may replace it. */
+	snprintf(fp, sizeof fp, "%s/kallsyms", path);
+	if (xps_read_fileat(dirfd, "kallsyms", fp, XPS_KALLSYMS_MAX, (uint8_t **)&s->kallsyms,
+	    &s->kallsyms_len) < 0) {
+		s->kallsyms = NULL;
+		s->kallsyms_len = 0;
+		if (errno != ENOENT) {
+			snprintf(msg, sizeof msg, "%s", xps_errmsg());
+			if (add_bad(s, msg) < 0)
+				return -1;
+		}
+	}
+	/*
+	 * A generation's directory is written before it becomes current and
+	 * never again; it is removed meta first, never reused.  So every file
+	 * read through DIRFD, with the meta still there after the last read,
+	 * is of one generation.
+	 */
+	{
+		struct stat st;
+
+		if (fstatat(dirfd, "meta", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+			return 1;
+	}
+	return 0;
+}
+
+/* Empty S for another try. */
+static void
+session_clear(struct xps_session *s)
+{
+	for (uint32_t i = 0; i < s->nprofiles; i++)
+		xps_profile_free(s->profiles[i]);
+	for (uint32_t i = 0; i < s->nbad; i++)
+		free(s->bad[i]);
+	free(s->profiles);
+	free(s->bad);
+	free(s->kallsyms);
+	s->profiles = NULL;
+	s->bad = NULL;
+	s->kallsyms = NULL;
+	s->nprofiles = s->nbad = 0;
+	s->kallsyms_len = 0;
+}
+
+struct xps_session *
+xps_session_open(const char *path)
+{
+	struct xps_session *s;
+	int rc = 1;
+
+	s = calloc(1, sizeof *s);
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		xps_seterr("%s: out of memory", path);
+		goto fail;
+	}
+	s->dirfd = -1;
+	for (int tries = 0; rc == 1 && tries < XPS_OPEN_TRIES; tries++) {
+		if (s->dirfd >= 0)
+			close(s->dirfd);
+		session_clear(s);
+		s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->dirfd < 0) {
+			xps_seterr_errno(errno, "%s", path);
+			goto fail;
+		}
+		rc = session_read(s, s->dirfd, path);
+	}
+	if (rc == 1)
+		xps_seterr("%s: replaced by newer generations while read, %d times; try again",
+		    path, XPS_OPEN_TRIES);
+	if (rc != 0)
+		goto fail;
 	if (s->nprofiles > 1)
 		qsort(s->profiles, s->nprofiles, sizeof *s->profiles, cmp_profile);
 	if (s->nbad > 1)
 		qsort(s->bad, s->nbad, sizeof *s->bad, cmp_str);
 	return s;
 fail:
-	if (d != NULL)
-		closedir(d);
 	xps_session_close(s);
 	return NULL;
 }
@@ -423,12 +647,9 @@ xps_session_close(struct xps_session *s)
 {
 	if (s == NULL)
 		return;
-	for (uint32_t i = 0; i < s->nprofiles; i++)
-		xps_profile_free(s->profiles[i]);
-	for (uint32_t i = 0; i < s->nbad; i++)
-		free(s->bad[i]);
-	free(s->profiles);
-	free(s->bad);
+	session_clear(s);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
 	free(s->path);
 	free(s);
 }

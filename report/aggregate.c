@@ -573,15 +573,14 @@ find_file(struct agg *a, const struct report_opts *opts, const char *path)
 	return NULL;
 }
 
+/* The session's kallsyms, read with its samples (one generation). */
 static int
 ensure_ksyms(struct report_session *rs)
 {
-	char path[XPS_PATH_MAX];
-
 	if (!rs->ksyms_tried) {
 		rs->ksyms_tried = 1;
-		snprintf(path, sizeof(path), "%s/kallsyms", rs->s->path);
-		rs->ksyms = ksyms_load(path);
+		if (rs->s->kallsyms != NULL)
+			rs->ksyms = ksyms_parse(rs->s->kallsyms, rs->s->kallsyms_len);
 	}
 	return rs->ksyms != NULL && !rs->ksyms->all_zero;
 }

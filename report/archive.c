@@ -79,15 +79,20 @@ tar_header(FILE *f, const char *name, uint64_t size, int dir)
 	return fwrite(h, 1, TBLOCK, f) == TBLOCK ? 0 : -1;
 }
 
-/* A regular file SRC as member NAME; its size and CRC into *SIZE and *CRC.  0 or -1 + ERR. */
+/*
+ * The regular file SRC (relative to DIRFD) as member NAME; its size and CRC
+ * into *SIZE and *CRC.  0 or -1 + ERR.
+ */
 static int
-tar_file(FILE *f, const char *name, const char *src, uint64_t *size, uint32_t *crc,
+tar_file(FILE *f, const char *name, int dirfd, const char *src, uint64_t *size, uint32_t *crc,
 	 char *err, size_t errlen)
 {
 	static const char zero[TBLOCK];
 	char buf[65536];
 	struct stat st;
-	int fd = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	/* Session files are never followed through a symlink; images may be links. */
+	int fd = openat(dirfd, src, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    (dirfd == AT_FDCWD ? 0 : O_NOFOLLOW));
 	uint64_t left;
 	ssize_t n;
 
@@ -201,16 +206,21 @@ archive_write(const struct report *r, const char *file, char *err, size_t errlen
 		const struct xps_session *s = r->sess[i].s;
 		DIR *d;
 		struct dirent *de;
+		int dfd;
 
 		if (s->nbad > 0) {
 			snprintf(err, errlen, "%s: session '%s' has an unreadable file (%s); not archived",
 				 file, nm, s->bad[0]);
 			goto fail;
 		}
-		if ((d = opendir(s->path)) == NULL) {
+		/* The directory the report read: the files of the generation it reported. */
+		if ((dfd = dup(s->dirfd)) < 0 || (d = fdopendir(dfd)) == NULL) {
 			snprintf(err, errlen, "%s: session '%s': %s: %s", file, nm, s->path, strerror(errno));
+			if (dfd >= 0)
+				close(dfd);
 			goto fail;
 		}
+		rewinddir(d);
 		while ((de = readdir(d)) != NULL) {
 			struct stat st;
 
@@ -221,11 +231,13 @@ archive_write(const struct report *r, const char *file, char *err, size_t errlen
 			else
 				snprintf(name, sizeof(name), "sessions/saved/%s/%s", nm, de->d_name);
 			snprintf(src, sizeof(src), "%s/%s", s->path, de->d_name);
-			if (lstat(src, &st) != 0 || !S_ISREG(st.st_mode))
+			if (fstatat(s->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    !S_ISREG(st.st_mode))
 				continue;
-			if (tar_file(f, name, src, &size, &crc, why, sizeof(why)) != 0) {
+			if (tar_file(f, name, s->dirfd, de->d_name, &size, &crc, why, sizeof(why)) != 0) {
 				closedir(d);
-				snprintf(err, errlen, "%s: cannot pack %s", file, why);
+				snprintf(err, errlen, "%s: cannot pack %s%s", file, why, errno == ENOENT ?
+					 " (a newer flush replaced it: run again)" : "");
 				goto fail;
 			}
 			manifest_add(&man, name, size, crc);
@@ -249,7 +261,7 @@ archive_write(const struct report *r, const char *file, char *err, size_t errlen
 		snprintf(name, sizeof(name), "root%s", rec);
 		if (fflush(f) != 0 || (at = ftello(f)) < 0)
 			goto ioerr;
-		if (tar_file(f, name, used, &size, &crc, why, sizeof(why)) != 0) {
+		if (tar_file(f, name, AT_FDCWD, used, &size, &crc, why, sizeof(why)) != 0) {
 			if (tar_undo(f, at) != 0)
 				goto ioerr;
 			report_warn("%s: not packed into the archive: %s", used, why);

@@ -4,7 +4,10 @@
 # samples.  Flushes fail with a clear error (--dump says it, --status counts
 # it), the files already on disk stay intact and readable, no temporary file
 # is left behind, sampling continues with the samples kept in memory, and
-# once there is space again the next flush writes all of them.
+# once there is space again the next flush writes all of them.  A SIGTERM
+# while the disk is full does not lose them either: the daemon waits for its
+# final flush (retried every second); a second SIGTERM exits without them,
+# saying how many, with exit status 1.
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -46,11 +49,38 @@ check "and readable: $after samples, as when the disk filled ($before)" test "$a
 check "no temporary file left behind" test -z "$(find "$S" -name '.*.tmp.*')"
 expect_fail "--shutdown on a full disk: refused with the flush error, so nothing is lost" \
 	"no space left on device" ctl --shutdown
-check "... and the daemon keeps running with the samples" kill -0 "$(cat "$S/xenprofd.pid")"
+xpid=$(cat "$S/xenprofd.pid")
+check "... and the daemon keeps running with the samples" kill -0 "$xpid"
+kill -TERM "$xpid"
+sleep 1.5
+check "SIGTERM on a full disk: the daemon waits for its final flush, samples kept" kill -0 "$xpid"
+ctl --status >"$T/status2"
+check "--status says it is exiting with samples not written: $(grep '^exiting' "$T/status2" | cut -c1-80)" \
+	grep -qE '^exiting: the final flush failed; [1-9][0-9]* samples are not written' "$T/status2"
+expect_fail "--start while exiting is refused" "exiting" ctl --start
 rm -f "$S/filler"
-check "--dump once there is space again" ctl --dump
+check "once there is space, the final flush succeeds and the daemon exits by itself" gone "$xpid"
 final=$(report_total)
 check "every sample kept in memory is written ($final >= $n2)" test "${final:-0}" -ge "$n2"
-check "--shutdown" ctl --shutdown
+
+# Twice SIGTERM on a full disk: the daemon (in the foreground, its stderr
+# off the full disk) exits with status 1, saying what it could not write.
+check "--setup for a foreground daemon" ctl --setup --event=cpu-clock:250000 --flush-interval=200
+"$XPD" -d --session-dir="$S" 2>"$T/xpd.err" &
+xpid=$!
+for _ in $(seq 50); do ctl --status 2>/dev/null | grep -q '^state: ready' && break; sleep 0.1; done
+check "start the foreground daemon" ctl --start
+sleep 0.6
+dd if=/dev/zero of="$S/filler" bs=4k >/dev/null 2>&1
+sleep 0.5
+kill -TERM "$xpid"
+sleep 1.2
+check "the first SIGTERM: still there, waiting for the final flush" kill -0 "$xpid"
+kill -TERM "$xpid"
+wait "$xpid"; rc=$?
+check "the second SIGTERM: exit status 1 (got $rc)" test "$rc" -eq 1
+check "it says how many samples it could not write: $(grep -o 'exiting with [0-9]* samples not written' "$T/xpd.err")" \
+	grep -qE 'exiting with [1-9][0-9]* samples not written \(the last flush failed: .*[Nn]o space left' "$T/xpd.err"
+rm -f "$S/filler"
 kill "$burn" 2>/dev/null
 finish

@@ -63,7 +63,7 @@ echo "VICTIM" >"$victim"
 sum0=$(sha1sum <"$victim")
 cur=$S/current
 ctl --dump >/dev/null
-for f in meta dom0.samples kallsyms ".meta.tmp.$pid" ".dom0.samples.tmp.$pid" "kallsyms.tmp.$pid" ; do
+for f in meta dom0.samples kallsyms ".meta.tmp.$pid" ".dom0.samples.tmp.$pid" ".kallsyms.tmp.$pid" ; do
 	rm -f "$cur/$f"; ln -s "$victim" "$cur/$f"
 done
 sleep 0.5	# background flushes

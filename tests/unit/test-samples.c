@@ -941,6 +941,109 @@ test_sessions(void)
 	free(m);
 }
 
+/* Write generation G of SESSDIR/current the way xenprofd does (stage, exchange). */
+static int
+write_generation(const char *sd, uint64_t g, struct xps_meta *m)
+{
+	char dir[600], p[700], ks[64];
+	struct xps_key k;
+	int rc = 0;
+
+	if (xps_session_stage_begin(sd, dir, sizeof dir) < 0)
+		return -1;
+	for (uint32_t d = 0; d < 2; d++) {
+		struct xps_profile *q = xps_profile_new(d, "d");
+
+		xps_key_init(&k);
+		k.image = (uint32_t)image(q, XPS_IMG_FILE, "/usr/bin/app", 0);
+		k.offset = 0x1000;
+		rc |= xps_profile_add(q, &k, g);
+		xps_profile_filename(p, sizeof p, dir, d);
+		rc |= xps_profile_write(q, p);
+		xps_profile_free(q);
+	}
+	snprintf(ks, sizeof ks, "ffffffff81000000 T gen%llu\n", (unsigned long long)g);
+	snprintf(p, sizeof p, "%s/kallsyms", dir);
+	rc |= xps_write_file(p, ks, strlen(ks));
+	m->start_time = g;
+	snprintf(p, sizeof p, "%s/meta", dir);
+	rc |= xps_meta_write(m, p);
+	return rc ? -1 : xps_session_stage_commit(sd);
+}
+
+/*
+ * One generation for every reader: a writer replaces current/ as fast as it
+ * can (samples, kallsyms, meta of generation G all say G) while this process
+ * opens the session again and again; every open must see one G throughout.
+ */
+static void
+test_generations(void)
+{
+	char sd[512], cur[600], want[700];
+	struct xps_meta *m = malloc(sizeof *m);
+	struct timespec t0, t1;
+	int opens = 0, mixed = 0, status;
+	uint64_t last = 0;
+	pid_t pid;
+
+	tpath(sd, sizeof sd, "gens");
+	CU_ASSERT_FATAL(xps_session_init(sd) == 0);
+	CU_ASSERT_FATAL(xps_session_path(cur, sizeof cur, sd, NULL) == 0);
+	fill_meta(m);
+	CU_ASSERT_FATAL(write_generation(sd, 1, m) == 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		for (uint64_t g = 2;; g++)
+			if (write_generation(sd, g, m) < 0)
+				_exit(1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		struct xps_session *s = xps_session_open(cur);
+
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (s == NULL) {
+			fprintf(stderr, "\n  open: %s\n", xps_errmsg());
+			mixed++;
+			continue;
+		}
+		opens++;
+		snprintf(want, sizeof want, " T gen%llu\n", (unsigned long long)s->meta.start_time);
+		if (s->nprofiles != 2 || s->nbad != 0 ||
+		    xps_profile_total(s->profiles[0]) != s->meta.start_time ||
+		    xps_profile_total(s->profiles[1]) != s->meta.start_time ||
+		    s->kallsyms == NULL || s->kallsyms_len != strlen(want) + 16 ||
+		    memcmp(s->kallsyms + 16, want, strlen(want)) != 0)
+			mixed++;
+		if (s->meta.start_time < last)
+			mixed++;	/* never an older generation after a newer one */
+		last = s->meta.start_time;
+		xps_session_close(s);
+	} while ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 1500);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	printf("\n  %d opens while the writer wrote %llu generations, %d mixed\n", opens,
+	    (unsigned long long)last, mixed);
+	CU_ASSERT(opens > 20);
+	CU_ASSERT(last > 20);
+	CU_ASSERT_EQUAL(mixed, 0);
+	/* A writer killed at any point left one whole generation in current/. */
+	{
+		struct xps_session *s = xps_session_open(cur);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT_EQUAL(s->nprofiles, 2);
+		CU_ASSERT_EQUAL(xps_profile_total(s->profiles[0]), s->meta.start_time);
+		xps_session_close(s);
+	}
+	/* Reset discards the writer's previous generation too. */
+	CU_ASSERT(xps_session_reset(sd) == 0);
+	snprintf(want, sizeof want, "%s/.current.flush", sd);
+	CU_ASSERT(access(want, F_OK) == -1);
+	free(m);
+}
+
 int
 main(void)
 {
@@ -962,7 +1065,8 @@ main(void)
 	    !CU_add_test(s, "crash safety", test_crash_safety) ||
 	    !CU_add_test(s, "no symlink following", test_no_symlink_follow) ||
 	    !CU_add_test(s, "session names", test_names) ||
-	    !CU_add_test(s, "sessions", test_sessions)) {
+	    !CU_add_test(s, "sessions", test_sessions) ||
+	    !CU_add_test(s, "one generation for every reader", test_generations)) {
 		CU_cleanup_registry();
 		return 2;
 	}
