@@ -167,26 +167,56 @@ path_is_anon(const char *path)
 	    strncmp(path, "/memfd:", 7) == 0 || strstr(path, " (deleted)") != NULL;
 }
 
-/* Intern (path, build-id); a missing build-id is read from the file once. */
+/* Does the file now at PATH (stat ST) look like the one F's build-id was read from? */
+static bool
+file_same(const struct pm_file *f, const struct stat *st)
+{
+	return f->ino != 0 && f->dev == (uint64_t)st->st_dev && f->ino == (uint64_t)st->st_ino &&
+	    f->size == (uint64_t)st->st_size &&
+	    f->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/*
+ * Intern (path, build-id).  A missing build-id (a /proc scan, a kernel
+ * before 5.12) is read from the file, and the entry remembers which file
+ * that was: when another file is at PATH since (same path, other inode,
+ * size or mtime: an upgrade), its build-id is read anew, never taken from
+ * the cache by path.
+ */
 static struct pm_file *
 file_get(struct procmap *pm, const char *path, const uint8_t *bid, size_t bidlen)
 {
 	uint32_t h = str_hash(path) & (PM_FILE_BUCKETS - 1);
-	struct pm_file_ent *fe;
+	struct pm_file_ent *fe, *by_path = NULL;
+	struct stat st;
+	bool have_st = false;
 	uint8_t buf[64];
 
 	if (bidlen > sizeof(buf))
 		bidlen = 0;
+	if (bidlen == 0 && !path_is_anon(path))
+		have_st = stat(path, &st) == 0;
 	for (fe = pm->files[h]; fe; fe = fe->next) {
 		if (strcmp(fe->f.path, path) != 0)
 			continue;
-		if (bidlen == 0 || (fe->f.build_id_len == bidlen &&
-		    memcmp(fe->f.build_id, bid, bidlen) == 0))
+		if (bidlen > 0) {
+			if (fe->f.build_id_len == bidlen && memcmp(fe->f.build_id, bid, bidlen) == 0)
+				return &fe->f;
+			continue;
+		}
+		if (!have_st || fe->f.anon || file_same(&fe->f, &st))
 			return &fe->f;
+		if (by_path == NULL)
+			by_path = fe;
 	}
 	if (bidlen == 0 && !path_is_anon(path)) {
 		bidlen = procmap_read_build_id(path, buf, sizeof(buf));
 		bid = buf;
+		/* The same file under another identity record (touched): reuse it. */
+		for (fe = by_path; fe; fe = fe->next)
+			if (strcmp(fe->f.path, path) == 0 && fe->f.build_id_len == bidlen &&
+			    memcmp(fe->f.build_id, bid, bidlen) == 0 && bidlen > 0)
+				goto found;
 	}
 	fe = xcalloc(1, sizeof(*fe));
 	fe->f.path = strdup(path);
@@ -200,6 +230,13 @@ file_get(struct procmap *pm, const char *path, const uint8_t *bid, size_t bidlen
 	fe->next = pm->files[h];
 	pm->files[h] = fe;
 	pm->nfiles++;
+found:
+	if (have_st) {
+		fe->f.dev = (uint64_t)st.st_dev;
+		fe->f.ino = (uint64_t)st.st_ino;
+		fe->f.size = (uint64_t)st.st_size;
+		fe->f.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	}
 	return &fe->f;
 }
 

@@ -16,12 +16,20 @@
 
 #define PM_NONE	0xffffffffu
 
-/* A mapped file (or special mapping), shared by every process mapping it. */
+/*
+ * A mapped file (or special mapping), shared by every process mapping it.
+ * One per (path, build-id): a file replaced under the same path (a package
+ * upgrade) is another entry, with its own build-id.
+ */
 struct pm_file {
 	char	       *path;		/* owned */
 	bool		anon;		/* [vdso], //anon, [heap]...: no file to read */
 	uint8_t		build_id_len;
 	uint8_t		build_id[64];
+	/* The file the build-id was read from (when read here, not given by
+	 * the kernel): device, inode, size and mtime, 0 when unknown. */
+	uint64_t	dev, ino, size;
+	int64_t		mtime_ns;
 	uint32_t	img_idx;	/* attrib's cache: image index in a profile ... */
 	uint32_t	img_gen;	/* ... valid while it equals the profile generation */
 };

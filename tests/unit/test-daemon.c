@@ -197,6 +197,51 @@ test_procmap_scan_self(void)
 	procmap_free(pm);
 }
 
+/*
+ * A binary upgraded during the session (a new file renamed over the path):
+ * a process mapping it afterwards gets the new file's build-id, not the one
+ * cached for the path; a process of the old one keeps the old.
+ */
+static void
+test_procmap_upgraded_build_id(void)
+{
+	struct procmap *pm = procmap_new();
+	const struct pm_map *a, *b, *c;
+	char path[600], cmd[8800], exe[4096];
+	uint8_t want_old[64], want_new[64];
+	size_t nold, nnew;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	CU_ASSERT_FATAL(n > 0);
+	exe[n] = '\0';
+	snprintf(path, sizeof(path), "%s/upgraded-prog", tmpdir);
+	/* The old and the new binary: two ELF files with different build-ids. */
+	snprintf(cmd, sizeof(cmd), "cp %s %s && cp /bin/sh %s.new", exe, path, path);
+	CU_ASSERT_FATAL(system(cmd) == 0);
+	nold = procmap_read_build_id(path, want_old, sizeof(want_old));
+	snprintf(cmd, sizeof(cmd), "%s.new", path);
+	nnew = procmap_read_build_id(cmd, want_new, sizeof(want_new));
+	CU_ASSERT_FATAL(nold > 0 && nnew > 0);
+	CU_ASSERT_FATAL(nold != nnew || memcmp(want_old, want_new, nold) != 0);
+
+	procmap_mmap(pm, 100, 0x400000, 0x1000, 0, path, NULL, 0);	/* a /proc scan: no build-id */
+	snprintf(cmd, sizeof(cmd), "mv %s.new %s", path, path);	/* the upgrade */
+	CU_ASSERT_FATAL(system(cmd) == 0);
+	procmap_mmap(pm, 101, 0x400000, 0x1000, 0, path, NULL, 0);
+	procmap_mmap(pm, 102, 0x400000, 0x1000, 0, path, NULL, 0);
+	a = procmap_lookup(pm, 100, 0x400010);
+	b = procmap_lookup(pm, 101, 0x400010);
+	c = procmap_lookup(pm, 102, 0x400010);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(a->file->build_id_len == nold && memcmp(a->file->build_id, want_old, nold) == 0);
+	CU_ASSERT(b->file->build_id_len == nnew && memcmp(b->file->build_id, want_new, nnew) == 0);
+	CU_ASSERT_PTR_EQUAL(b->file, c->file);		/* the new file: read once */
+	CU_ASSERT_PTR_NOT_EQUAL(a->file, b->file);
+	procmap_free(pm);
+}
+
 /* ---- attrib ----------------------------------------------------------- */
 
 struct fixture {
@@ -655,6 +700,7 @@ main(void)
 	CU_add_test(s, "procmap fork drained after the child's exec", test_procmap_fork_after_exec);
 	CU_add_test(s, "procmap never blocks on a FIFO", test_procmap_fifo);
 	CU_add_test(s, "procmap scan of /proc/self", test_procmap_scan_self);
+	CU_add_test(s, "procmap: an upgraded binary's new build-id", test_procmap_upgraded_build_id);
 	CU_add_test(s, "attrib file offsets and [unknown]", test_attrib_file_offset);
 	CU_add_test(s, "attrib deferral across rings", test_attrib_deferred_fork);
 	CU_add_test(s, "attrib: stale maps of a known process read again", test_attrib_rescan_stale);
