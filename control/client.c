@@ -32,18 +32,50 @@ ctl_daemon_pid(const struct ctl *c)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		return 0;
-	/* A lock we can take means nobody holds the session: the file is stale. */
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-		close(fd);
-		return 0;
-	}
-	n = pread(fd, buf, sizeof(buf) - 1, 0);
-	if (n > 0) {
-		buf[n] = '\0';
-		pid = strtol(buf, NULL, 10);
+	/*
+	 * A lock we can take means nobody holds the session: the file is stale.
+	 * Held with no pid in the file: a daemon that is just starting, or a
+	 * --save/--reset without a daemon (ctl_session_lock), which holds it
+	 * for a moment: wait for either (up to 2 s).
+	 */
+	for (int i = 0; i < 40; i++) {
+		if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+			close(fd);
+			return 0;
+		}
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			pid = strtol(buf, NULL, 10);
+		}
+		if (pid > 0)
+			break;
+		usleep(50000);
 	}
 	close(fd);
 	return pid > 0 ? pid : 1;
+}
+
+int
+ctl_session_lock(const struct ctl *c)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->sessdir, XP_PIDFILE_NAME);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return errno == ENOENT ? CTL_LOCK_NONE : -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return CTL_LOCK_DAEMON;
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 /* 0: no progress output, 1: a self-updating line (tty), 2: one line per report. */

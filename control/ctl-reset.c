@@ -3,6 +3,7 @@
 
 #include <err.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "control/ctl.h"
 #include "daemon/proto.h"
@@ -11,9 +12,21 @@
 static int
 ctl_reset_exec(struct ctl *c)
 {
+	int lk, rc;
+
 	if (ctl_daemon_pid(c))
 		return ctl_simple(c, XP_REQ_RESET, NULL, 0, "--reset");
-	if (xps_session_reset(c->sessdir) == -1) {
+	/* No daemon: hold the session lock, so that none starts on the files meanwhile. */
+	if ((lk = ctl_session_lock(c)) == CTL_LOCK_DAEMON)
+		return ctl_simple(c, XP_REQ_RESET, NULL, 0, "--reset");
+	if (lk == -1) {
+		warn("--reset: cannot lock %s/%s", c->sessdir, XP_PIDFILE_NAME);
+		return 1;
+	}
+	rc = xps_session_reset(c->sessdir);
+	if (lk >= 0)
+		close(lk);
+	if (rc == -1) {
 		warnx("--reset: %s", xps_errmsg());
 		return 1;
 	}

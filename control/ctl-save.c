@@ -4,6 +4,7 @@
 #include <err.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control/ctl.h"
 #include "daemon/proto.h"
@@ -16,9 +17,21 @@ ctl_save_exec(struct ctl *c)
 		warnx("--save=%s: %s", c->arg, xps_errmsg());
 		return 2;
 	}
+	int lk, rc;
+
 	if (ctl_daemon_pid(c))
 		return ctl_simple(c, XP_REQ_SAVE, c->arg, (uint32_t)strlen(c->arg), "--save");
-	if (xps_session_save(c->sessdir, c->arg) == -1) {
+	/* No daemon: hold the session lock, so that none starts on the files meanwhile. */
+	if ((lk = ctl_session_lock(c)) == CTL_LOCK_DAEMON)
+		return ctl_simple(c, XP_REQ_SAVE, c->arg, (uint32_t)strlen(c->arg), "--save");
+	if (lk == -1) {
+		warn("--save=%s: cannot lock %s/%s", c->arg, c->sessdir, XP_PIDFILE_NAME);
+		return 1;
+	}
+	rc = xps_session_save(c->sessdir, c->arg);
+	if (lk >= 0)
+		close(lk);
+	if (rc == -1) {
 		warnx("--save=%s: %s", c->arg, xps_errmsg());
 		return 1;
 	}

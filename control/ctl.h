@@ -56,6 +56,17 @@ int ctl_request(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
     char *reply, size_t replylen);
 /* The pid of the daemon holding C->sessdir's lock, or 0 if none. */
 long ctl_daemon_pid(const struct ctl *c);
+/*
+ * Hold C->sessdir's session lock (the daemon's, on its pid file) while
+ * changing the session without a daemon (--save, --reset), so that no
+ * daemon starts meanwhile (it waits for the lock).  The lock's fd, closed
+ * by the caller when done; CTL_LOCK_DAEMON if a daemon holds it (ask the
+ * daemon); CTL_LOCK_NONE if there is no session dir (nothing to guard);
+ * -1 with errno.
+ */
+#define CTL_LOCK_DAEMON	(-2)
+#define CTL_LOCK_NONE	(-3)
+int ctl_session_lock(const struct ctl *c);
 /* Wait up to TIMEOUT_S for the daemon's lock to be released; 0 when gone. */
 int ctl_wait_exit(const struct ctl *c, int timeout_s);
 /*

@@ -452,6 +452,10 @@ lock_session(const char *sessdir)
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		startup_fail("%s: %s", path, strerror(errno));
+	/* xenprof-ctl --save/--reset without a daemon hold the lock for a moment:
+	 * wait for them (up to 2 s); a daemon holds it for good. */
+	for (int i = 0; i < 40 && flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK; i++)
+		usleep(50000);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 

@@ -3,7 +3,9 @@
 # The control path under faults: xenprof-ctl killed mid-command, clients
 # that hang up mid-message, many ctl commands at once, more clients than
 # the daemon serves, and a daemon that stops answering (SIGSTOP): ctl
-# times out after XENPROF_TIMEOUT seconds with one clear line.
+# times out after XENPROF_TIMEOUT seconds with one clear line.  Without a
+# daemon, --save and --reset hold the session lock: a daemon starting
+# meanwhile waits for them, and one holding it is asked instead.
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -70,4 +72,35 @@ kill -CONT "$pid"
 check "SIGCONT: it answers again" ctl --status
 check "--shutdown" ctl --shutdown
 check "the daemon exited" gone "$pid"
+
+# --save and --reset without a daemon take the session lock.
+need_cmd flock
+L=$T/lock
+ctl_l() { "$CTL" --session-dir="$L" "$@"; }
+check "a session to play with" ctl_l --start --event=cpu-clock:1000000
+sleep 0.3
+check "stopped and shut down" ctl_l --shutdown
+check "current has samples" test -s "$L/current/dom0.samples"
+# Someone (here flock(1), as a daemon would) holds the lock: --reset must not
+# touch the files behind its back; it asks the holder, which does not answer.
+flock "$L/xenprofd.pid" sleep 5 &
+fl=$!
+sleep 0.3
+XENPROF_TIMEOUT=1 "$CTL" --session-dir="$L" --reset >/dev/null 2>"$T/lk.err"; rc=$?
+check "--reset while the lock is held fails (exit $rc): $(cat "$T/lk.err")" test "$rc" -ne 0
+check "... and leaves the files alone" test -s "$L/current/dom0.samples"
+wait "$fl"
+# A daemon starting while --save/--reset holds the lock waits for it.
+flock "$L/xenprofd.pid" sleep 1 &
+fl=$!
+sleep 0.3
+t0=$(date +%s%N)
+check "a daemon started while the lock is held for 1 s waits and starts" \
+	ctl_l --start-daemon --event=cpu-clock:1000000
+el=$((($(date +%s%N) - t0) / 1000000))
+check "... once the lock is free (after ${el} ms)" test "$el" -ge 400
+wait "$fl"
+check "--shutdown" ctl_l --shutdown
+check "--reset without a daemon, the lock free" ctl_l --reset
+check "... discards the samples" test ! -e "$L/current/dom0.samples"
 finish
