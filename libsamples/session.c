@@ -490,8 +490,9 @@ cmp_str(const void *a, const void *b)
 
 /*
  * One try at reading the session in directory DIRFD (PATH) into S.  0; 1
- * when a file listed is gone (the generation was replaced: try again);
- * -1 with a message.
+ * when a file listed is gone (the generation was replaced: try again); 2
+ * when there is no meta (not a session, or a replaced generation being
+ * removed: try again, then it is not a session); -1 with a message.
  */
 static int
 session_read(struct xps_session *s, int dirfd, const char *path)
@@ -506,7 +507,7 @@ session_read(struct xps_session *s, int dirfd, const char *path)
 		return -1;
 	}
 	if (xps_meta_readat(&s->meta, dirfd, "meta", fp) < 0)
-		return -1;
+		return errno == ENOENT ? 2 : -1;	/* 2: no meta (yet, or any more) */
 	if ((dfd = dup(dirfd)) < 0 || (d = fdopendir(dfd)) == NULL) {
 		xps_seterr_errno(errno, "%s", path);
 		if (dfd >= 0)
@@ -616,7 +617,7 @@ xps_session_open(const char *path)
 		goto fail;
 	}
 	s->dirfd = -1;
-	for (int tries = 0; rc == 1 && tries < XPS_OPEN_TRIES; tries++) {
+	for (int tries = 0; rc > 0 && tries < XPS_OPEN_TRIES; tries++) {
 		if (s->dirfd >= 0)
 			close(s->dirfd);
 		session_clear(s);
@@ -630,6 +631,7 @@ xps_session_open(const char *path)
 	if (rc == 1)
 		xps_seterr("%s: replaced by newer generations while read, %d times; try again",
 		    path, XPS_OPEN_TRIES);
+	/* rc 2: the meta's own message (missing: not a session) stands. */
 	if (rc != 0)
 		goto fail;
 	if (s->nprofiles > 1)

@@ -65,6 +65,8 @@ check "every sample kept in memory is written ($final >= $n2)" test "${final:-0}
 
 # Twice SIGTERM on a full disk: the daemon (in the foreground, its stderr
 # off the full disk) exits with status 1, saying what it could not write.
+# (A fresh session: the 1 MB holds two generations of a small one only.)
+check "--reset, no daemon" ctl --reset
 check "--setup for a foreground daemon" ctl --setup --event=cpu-clock:250000 --flush-interval=200
 "$XPD" -d --session-dir="$S" 2>"$T/xpd.err" &
 xpid=$!

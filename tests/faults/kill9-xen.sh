@@ -5,8 +5,8 @@
 # dead daemon leaves the hypervisor profiling; every next start recovers it
 # (the recovery sequence before init) and continues the session; the session
 # is readable after every kill, never goes backwards, holds what was counted
-# two flush intervals before the kill, and never more than the simulator
-# delivered (its truth).
+# before the last two flushes the daemon completed, and never more than the
+# simulator delivered (its truth).
 . "$(dirname "$0")/../scenarios/lib.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -43,15 +43,17 @@ for round in $(seq "$KILLS"); do
 	sleep "$(rand_s 50 500)"
 	lower=0
 	if [ $((round % 2)) -eq 1 ]; then
+		f0=$(status_flushes "xctl 0")
 		lower=$(status_samples "xctl 0")
-		sleep "$(rand_s $((2 * FI + 50)) $((2 * FI + 250)))"
+		two_flushes_after "${f0:-0}" "xctl 0" || { bad "round $round: no two flushes in 20 s"; break; }
+		sleep "$(rand_s 0 "$FI")"
 	fi
 	kill -9 "$pid"
 	gone "$pid" || { bad "round $round: daemon $pid survived kill -9"; break; }
 	total=$(report_total "xreport 0")
 	[ -n "$total" ] || { bad "round $round: unreadable after kill -9: $(head -c 300 "$T/report.err")"; break; }
 	[ "$total" -ge "$prev" ] || { bad "round $round: the count went backwards ($prev -> $total)"; break; }
-	[ "${lower:-0}" -le "$total" ] || { bad "round $round: $total on disk, $lower counted 2 intervals before"; break; }
+	[ "${lower:-0}" -le "$total" ] || { bad "round $round: $total on disk, $lower counted before the last 2 flushes"; break; }
 	prev=$total survived=$((survived + 1))
 done
 check "$survived of $KILLS kill -9 survived on xenoprof: hypervisor recovered each time, readable, never backwards ($prev samples)" \

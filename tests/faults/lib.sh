@@ -6,6 +6,20 @@
 
 # status_samples [CTL-FUNCTION]: the samples the running daemon has counted.
 status_samples() { ${1:-ctl} --status 2>/dev/null | awk '/^samples:/ {print $2; exit}'; }
+# status_flushes [CTL-FUNCTION]: the flushes the running daemon has completed.
+status_flushes() { ${1:-ctl} --status 2>/dev/null | awk '/^flushes:/ {print $2; exit}'; }
+# two_flushes_after N [CTL-FUNCTION]: wait (up to 20 s) until two more flushes
+# than N have completed: one of them began after the moment N was read, so
+# what was counted then is on disk, however loaded the machine is.
+two_flushes_after() {
+	local f
+	for _ in $(seq 200); do
+		f=$(status_flushes "${2:-ctl}")
+		[ "${f:-0}" -ge $(($1 + 2)) ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # report_total [REPORT-FUNCTION]: total samples on disk, "" if unreadable.
 report_total() {
 	${1:-report} --format=json 2>"$T/report.err" | json_query 'j["total_samples"]' 2>/dev/null
