@@ -132,8 +132,11 @@ ctl_spawn_daemon(const struct ctl *c)
 			    c->timeout_s, c->sessdir);
 			got = strlen(msg);
 			/* The caller puts the previous setup back: a daemon coming up
-			 * later with this one must not run behind its back. */
+			 * later with this one must not run behind its back.  Nor is it
+			 * one that died while running (--stop would say so). */
 			kill(pid, SIGTERM);
+			if (ctl_wait_exit(c, 5) == 0)
+				ctl_forget_dead(c);
 			break;
 		}
 		n = read(pfd[0], msg + got, sizeof(msg) - 1 - got);

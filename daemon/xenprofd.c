@@ -322,6 +322,7 @@ handle(void *ctx, uint16_t type, const char *payload, uint32_t len, char *reply,
 /* ---- start-up --------------------------------------------------------- */
 
 static int ready_fd = -1;
+static int lock_fd = -1;	/* the pid file, once we hold its lock */
 
 /* Tell xenprof-ctl (waiting on READY_FD) that we failed, and exit. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -333,6 +334,10 @@ startup_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A daemon that never came up leaves no pid behind (xenprof-ctl takes
+	 * a pid in an unlocked pid file for one that died while running). */
+	if (lock_fd != -1)
+		(void)!ftruncate(lock_fd, 0);
 	if (ready_fd != -1) {
 		/* xenprof-ctl prints it; only the log file needs a copy. */
 		dprintf(ready_fd, "%s\n", msg);
@@ -379,6 +384,7 @@ lock_session(const char *sessdir)
 		if (pwrite(fd, buf, (size_t)n, 0) != n)
 			log_warn("%s", path);
 	}
+	lock_fd = fd;
 	return fd;	/* kept open (and locked) until exit */
 }
 
