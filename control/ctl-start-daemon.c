@@ -191,5 +191,6 @@ const struct ctl_cmd ctl_start_daemon_cmd = {
 	.usage = "--start-daemon [SETUP...] start xenprofd with counters programmed, not yet sampling",
 	.takes_setup = true,
 	.needs_root = true,
+	.writes = true,
 	.exec = ctl_start_daemon_exec,
 };

@@ -63,5 +63,6 @@ const struct ctl_cmd ctl_start_cmd = {
 	.usage = "--start [SETUP...]        start sampling (starts the daemon if needed)",
 	.takes_setup = true,
 	.needs_root = true,
+	.writes = true,
 	.exec = ctl_start_exec,
 };

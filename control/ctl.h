@@ -36,6 +36,7 @@ struct ctl_cmd {
 	bool		needs_value;	/* --name=VALUE */
 	bool		optional_value;	/* --name or --name=VALUE */
 	bool		needs_root;
+	bool		writes;		/* writes to the session dir: refused up front if read-only */
 	int		(*exec)(struct ctl *);
 };
 
