@@ -260,6 +260,10 @@ hv_event_probe(const char *backend, const struct hv_event *ev, char *err, size_t
 		if (hv_on_xen())
 			return hv_event_check(backend, ev, err, errlen);
 		ops = &hv_perf_ops;
+		if (ops->check(ev, NULL, 0) == -1 && hv_event_check("auto", ev, NULL, 0) == 0)
+			return hv_seterr(err, errlen, "event '%s' is a xenoprof event, and this machine "
+			    "is not a Xen domain (auto means perf here); use a perf event "
+			    "(xenprof-ctl --list-events --backend=perf)", ev->name);
 	} else if ((ops = hv_find_backend(backend, err, errlen)) == NULL)
 		return -1;
 	if (ops->check(ev, err, errlen) == -1)

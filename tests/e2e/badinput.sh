@@ -86,6 +86,8 @@ if [ ! -e /dev/xen/privcmd ]; then
 		"$CTL" --session-dir="$O" --setup --passive-domains=3
 	expect_fail "--setup: --backend=xenoprof off Xen" "not a Xen domain.*--backend=perf" \
 		"$CTL" --session-dir="$O" --setup --backend=xenoprof
+	expect_fail "--setup: a xenoprof event off Xen" "'BUS_IO_WAIT' is a xenoprof event.*not a Xen domain.*perf event" \
+		"$CTL" --session-dir="$O" --setup --event=BUS_IO_WAIT:500
 	check "... and stores nothing" test ! -e "$O/setup"
 fi
 expect_fail "unknown --separate value" "separate" "$CTL" --session-dir="$O" --setup --separate=bogus
