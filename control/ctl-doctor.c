@@ -453,7 +453,7 @@ check_perf(struct doctor *d)
 static void
 check_kallsyms(struct doctor *d)
 {
-	char buf[512], kr[16] = "?", why[256];
+	char buf[16384], kr[16] = "?", why[256];
 	const char *fix;
 	ssize_t n;
 	bool nonzero = false, root = geteuid() == 0;
@@ -465,9 +465,12 @@ check_kallsyms(struct doctor *d)
 		line(d, "warn", "give --vmlinux=FILE", "kernel symbols: /proc/kallsyms unreadable");
 		return;
 	}
-	for (char *p = buf; *p != '\0' && *p != ' '; p++)
-		if (*p != '0')
-			nonzero = true;
+	/* The first symbols may be at 0 for real (per-cpu ones: fixed_percpu_data):
+	 * hidden addresses are zero on every line. */
+	for (char *p = buf; *p != '\0' && !nonzero; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+		for (char *q = p; *q != '\0' && *q != ' ' && *q != '\n'; q++)
+			if (*q != '0')
+				nonzero = true;
 	if (nonzero) {
 		line(d, "ok", NULL, "kernel symbols: /proc/kallsyms has addresses (kptr_restrict %s)", kr);
 		return;

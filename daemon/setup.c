@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -429,22 +430,31 @@ read_file(const char *path, void *buf, size_t len)
 	return n > 0 ? (size_t)n : 0;
 }
 
-/* The build-id in the hex file PATH (Xen's sysfs buildid) into OUT; its length or 0. */
+/*
+ * The running hypervisor's build-id from sysfs file PATH into OUT: Linux
+ * writes the raw bytes; hex text is taken too, and Xen's "<denied>" (to a
+ * domU) is no build-id.  Its length, or 0.
+ */
 static size_t
-hex_build_id(const char *path, uint8_t *out, size_t outlen)
+sysfs_build_id(const char *path, uint8_t *out, size_t outlen)
 {
-	char hex[2 * 64 + 2];
-	size_t got = read_file(path, hex, sizeof(hex) - 1), n = 0;
+	uint8_t raw[130];
+	size_t got = read_file(path, raw, sizeof(raw)), hexlen, n = 0;
 
-	hex[got] = '\0';
-	for (char *p = hex; p[0] && p[1] && n < outlen; p += 2) {
-		unsigned v;
+	for (hexlen = 0; hexlen < got && isxdigit(raw[hexlen]); hexlen++)
+		;
+	if (hexlen >= 32 && hexlen % 2 == 0 && (hexlen == got || (hexlen + 1 == got && raw[hexlen] == '\n'))) {
+		for (size_t i = 0; i + 1 < hexlen && n < outlen; i += 2) {
+			char h[3] = { (char)raw[i], (char)raw[i + 1], '\0' };
 
-		if (sscanf(p, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
+			out[n++] = (uint8_t)strtoul(h, NULL, 16);
+		}
+		return n;
 	}
-	return n;
+	if (got == 0 || got > outlen || (got >= 8 && memcmp(raw, "<denied>", 8) == 0))
+		return 0;
+	memcpy(out, raw, got);
+	return got;
 }
 
 static char *
@@ -499,7 +509,7 @@ setup_check_images(const struct setup *s, char *err, size_t errlen)
 		root = "";
 	if (s->xen[0]) {
 		snprintf(path, sizeof(path), "%s/sys/hypervisor/properties/buildid", root);
-		n = hex_build_id(path, run, sizeof(run));
+		n = sysfs_build_id(path, run, sizeof(run));
 		if (check_running(s->xen, "--xen", "hypervisor", run, n, path, err, errlen) == -1)
 			return -1;
 	}

@@ -45,7 +45,9 @@ expect_fail "gzip-compressed vmlinux" "uncompressed image needed" "$CTL" --sessi
 # a kernel-like image (static, no ELF interpreter) that is neither.
 mkdir -p "$T/sysroot/sys/kernel" "$T/sysroot/sys/hypervisor/properties"
 objcopy -O binary --only-section=.note.gnu.build-id "$BURN" "$T/sysroot/sys/kernel/notes"
-readelf -n "$BURN" | sed -n 's/.*Build ID: *//p' >"$T/sysroot/sys/hypervisor/properties/buildid"
+# (Linux writes Xen's build-id as raw bytes.)
+python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
+	"$(readelf -n "$BURN" | sed -n 's/.*Build ID: *//p')" >"$T/sysroot/sys/hypervisor/properties/buildid"
 printf 'void _start(void) { for (;;) ; }\n' |
 	gcc -x c -O1 -nostdlib -static -no-pie -Wl,--build-id -o "$T/vmlinux-other" - ||
 	bad "cannot build a kernel-like test image (gcc)"
