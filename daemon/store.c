@@ -207,8 +207,10 @@ write_kallsyms(struct store *st, const char *dir, char *err, size_t errlen)
 	}
 	snprintf(path, sizeof(path), "%s/kallsyms", dir);
 	r = kernel_write_syms(st->kern, addrs, n, path);
-	if (r == -1)
-		snprintf(err, errlen, "flush: %s", errno == ENOMEM ? "out of memory" : xps_errmsg());
+	if (r == -1 && errno == ENOMEM)
+		snprintf(err, errlen, "flush: out of memory");
+	else if (r == -1)
+		flush_error(st, err, errlen);
 	free(addrs);
 	return r;
 }
@@ -240,6 +242,28 @@ store_profile(struct store *st, uint32_t domid, const char *name)
 }
 
 static int store_write(struct store *st, char *err, size_t errlen);
+
+/*
+ * A flush failed in libsamples: its message into ERR, with what to do when
+ * the disk is the cause.  The samples stay in memory and sampling goes on
+ * (the daemon keeps what it could not write until a flush succeeds).
+ */
+static void
+flush_error(const struct store *st, char *err, size_t errlen)
+{
+	int e = xps_errnum();
+
+	if (e == ENOSPC || e == EDQUOT)
+		snprintf(err, errlen, "flush: %s; nothing is lost: xenprofd keeps every sample in "
+		    "memory and keeps sampling; free space in %s and repeat the command",
+		    xps_errmsg(), st->sessdir);
+	else if (e == EROFS)
+		snprintf(err, errlen, "flush: %s; nothing is lost: xenprofd keeps every sample in "
+		    "memory; remount %s read-write and repeat the command",
+		    xps_errmsg(), st->sessdir);
+	else
+		snprintf(err, errlen, "flush: %s", xps_errmsg());
+}
 
 int
 store_wait_bg(struct store *st, char *err, size_t errlen)
@@ -351,13 +375,13 @@ store_write(struct store *st, char *err, size_t errlen)
 	char dir[STORE_PATH_MAX + 32], path[STORE_PATH_MAX + 64];
 
 	if (xps_session_stage_begin(st->sessdir, dir, sizeof(dir)) == -1) {
-		snprintf(err, errlen, "flush: %s", xps_errmsg());
+		flush_error(st, err, errlen);
 		return -1;
 	}
 	for (uint32_t i = 0; i < st->nprof; i++) {
 		snprintf(path, sizeof(path), "%s/dom%u.samples", dir, xps_profile_domid(st->prof[i]));
 		if (xps_profile_write(st->prof[i], path) == -1) {
-			snprintf(err, errlen, "flush: %s", xps_errmsg());
+			flush_error(st, err, errlen);
 			return -1;
 		}
 	}
@@ -365,7 +389,7 @@ store_write(struct store *st, char *err, size_t errlen)
 		return -1;
 	snprintf(path, sizeof(path), "%s/meta", dir);
 	if (xps_meta_write(&st->meta, path) == -1 || xps_session_stage_commit(st->sessdir) == -1) {
-		snprintf(err, errlen, "flush: %s", xps_errmsg());
+		flush_error(st, err, errlen);
 		return -1;
 	}
 	st->flushes++;
