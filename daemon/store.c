@@ -161,6 +161,8 @@ store_init(struct store *st, const char *sessdir, const struct xps_meta *meta,
 	return begin(st, err, errlen);
 }
 
+static void flush_error(const struct store *st, char *err, size_t errlen);
+
 /* The kallsyms lines of the kernel addresses in the profiles, into DIR/kallsyms. */
 static int
 write_kallsyms(struct store *st, const char *dir, char *err, size_t errlen)
