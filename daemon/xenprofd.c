@@ -172,7 +172,11 @@ do_start(char *reply, size_t len)
 	d.store.meta.stop_time = 0;
 	d.state = ST_SAMPLING;
 	log_info("sampling started");
-	snprintf(reply, len, "sampling started");
+	if (strncmp(hv_tracking(d.src), "none", 4) == 0)
+		snprintf(reply, len, "sampling started; warning: process tracking: %s",
+		    hv_tracking(d.src));
+	else
+		snprintf(reply, len, "sampling started");
 	return XP_REP_OK;
 }
 
@@ -245,6 +249,15 @@ status_text(char *out, size_t len)
 	if (d.attrib.ambiguous)
 		OUT("ambiguous user samples: %llu\n", (unsigned long long)d.attrib.ambiguous);
 	OUT("source records: %llu\n", (unsigned long long)hs.records);
+	if (strcmp(hv_name(d.src), "xenoprof") == 0)
+		OUT("hypervisor logged: %llu samples, %llu lost (the rings' headers, since this "
+		    "daemon mapped them)\n", (unsigned long long)hs.hv_logged,
+		    (unsigned long long)hs.hv_lost);
+	if (hv_tracking(d.src)[0])
+		OUT("process tracking: %s; %llu side-band records, %llu lost\n", hv_tracking(d.src),
+		    (unsigned long long)hs.sb_records, (unsigned long long)hs.sb_lost);
+	if (hv_xenstore_note()[0])
+		OUT("xenstore: %s\n", hv_xenstore_note());
 	OUT("processes tracked: %zu live, %zu exited awaiting drain, %zu files\n", live, dead, files);
 	OUT("flushes: %llu (every %u ms)\n", (unsigned long long)d.store.flushes, d.setup.flush_ms);
 	if (d.flush_errors)
@@ -455,32 +468,6 @@ meta_init(struct xps_meta *m)
 	}
 }
 
-/* The build-id in the hex file PATH (sysfs buildid), into BUF; its length or 0. */
-static size_t
-read_hex_build_id(const char *path, uint8_t *buf, size_t len)
-{
-	char hex[2 * 64 + 2];
-	size_t n = 0;
-	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		return 0;
-	got = read(fd, hex, sizeof(hex) - 1);
-	close(fd);
-	if (got <= 0)
-		return 0;
-	hex[got] = '\0';
-	for (char *p = hex; p[0] && p[1] && n < len; p += 2) {
-		unsigned v;
-
-		if (sscanf(p, "%2x", &v) != 1)
-			break;
-		buf[n++] = (uint8_t)v;
-	}
-	return n;
-}
-
 static void
 hexstr(const uint8_t *b, size_t n, char *out)
 {
@@ -506,7 +493,7 @@ check_images(char *err, size_t errlen)
 		root = "";
 	if (d.setup.xen[0]) {
 		snprintf(path, sizeof(path), "%s/sys/hypervisor/properties/buildid", root);
-		nrun = read_hex_build_id(path, run, sizeof(run));
+		nrun = hv_sysfs_build_id(path, run, sizeof(run));
 		nimg = procmap_read_build_id(d.setup.xen, img, sizeof(img));
 		if (nrun && (nimg != nrun || memcmp(run, img, nrun) != 0) && !d.setup.force_images) {
 			hexstr(run, nrun, have);
@@ -687,6 +674,10 @@ main(int argc, char **argv)
 	d.self = strcmp(hv_name(d.src), "xenoprof") == 0 ? hv_self_domid() : 0;
 	if (hv_note(d.src)[0])
 		log_info("xenoprof not used: %s", hv_note(d.src));
+	if (strncmp(hv_tracking(d.src), "none", 4) == 0)
+		log_warnx("process tracking: %s", hv_tracking(d.src));
+	if (hv_xenstore_note()[0])
+		log_warnx("%s", hv_xenstore_note());
 
 	kernel_load(&d.kern, "/proc/kallsyms", "/proc/modules", "/sys/kernel/notes");
 	d.pm = procmap_new();

@@ -28,6 +28,8 @@ struct hv_backend_ops {
 	/* Is EV an event of this backend with a valid count and unit mask? */
 	int	(*check)(const struct hv_event *ev, char *err, size_t errlen);
 	const char *default_event;	/* the spec used when the setup names none */
+	/* NULL, or how samples without pid find their process (hv_tracking) */
+	const char *(*tracking)(const void *be);
 };
 
 /* perf/perf.c */
