@@ -264,6 +264,9 @@ check_xenoprof(struct doctor *d)
 			fix = "use --backend=perf (boot Xen with vpmu=on to see Xen: vPMU supports this CPU)";
 		else if (e == EBUSY)
 			fix = "boot Xen without vpmu= (or stop the other profiler), or use --backend=perf";
+		else if (e == EPERM && !d->dom0)
+			fix = "load xen-privcmd with unrestricted=1 (or boot the domU's kernel with "
+			    "xen_privcmd.unrestricted=1)";
 		else if (e == EPERM || e == EACCES)
 			fix = "allow profiling in the XSM/FLASK policy for this domain, or use --backend=perf";
 		line(d, "fail", fix, "xenoprof: not available: %s", why);

@@ -443,10 +443,15 @@ meta_init(struct xps_meta *m)
 	{
 		struct xps_domain_desc *dd = &m->domains[m->ndomains++];
 		const char *name = domains_name(&d.doms, d.self);
+		char own[64];
+		uint32_t id;
 
+		/* A domU cannot list the domains: its own name is in xenstore. */
+		if (!name[0] && d.self != 0 && hv_xenstore_self(&id, own, sizeof(own), NULL, 0) == 0)
+			name = own;
 		dd->domid = d.self;
 		snprintf(dd->name, sizeof(dd->name), "%s", name[0] ? name : d.self == 0 ? "Domain-0" : "");
-		dd->role = d.self == 0 ? 0 : 1;
+		dd->role = 0;	/* self: its kernel is the kallsyms or --vmlinux this daemon read */
 		snprintf(dd->kernel, sizeof(dd->kernel), "%s",
 		    d.setup.vmlinux[0] ? d.setup.vmlinux : "[kernel.kallsyms]");
 	}

@@ -243,20 +243,6 @@ xo_readf(const char *path, char *buf, size_t len)
 	return n;
 }
 
-/*
- * A domU kernel whose privcmd refuses hypercalls: Linux (2023, backported
- * to the stable kernels) restricts privcmd in an unprivileged domain to a
- * device model's target unless the module's "unrestricted" is set.
- */
-bool
-xo_privcmd_restricted(void)
-{
-	char buf[8];
-
-	return xo_readf("/sys/module/xen_privcmd/parameters/unrestricted", buf, sizeof(buf)) > 0 &&
-	    buf[0] == 'N';
-}
-
 /* Is this the control domain (/proc/xen/capabilities says control_d)? */
 bool
 xo_control_domain(void)
@@ -291,11 +277,11 @@ xo_init_error(int e, char *why, size_t len)
 	else if (e == ENODEV)
 		hv_seterr(why, len, "xenoprof does not support this CPU (init: ENODEV, e.g. AMD "
 		    "family 17h and later, Hygon); use --backend=perf");
-	else if (e == EPERM && xo_privcmd_restricted())
-		hv_seterr(why, len, "xenoprof refused (init: EPERM) by this domU's kernel: its privcmd "
-		    "passes no hypercalls (Linux's default in a domU since 2023); load it with "
-		    "unrestricted=1 (modprobe xen-privcmd unrestricted=1, or "
-		    "xen_privcmd.unrestricted=1 on the kernel command line)");
+	else if (e == EPERM && !xo_control_domain())
+		hv_seterr(why, len, "xenoprof refused (init: EPERM): in a domU Linux's privcmd passes "
+		    "no hypercalls unless loaded with unrestricted=1 (modprobe xen-privcmd "
+		    "unrestricted=1, or xen_privcmd.unrestricted=1 on the kernel command line); "
+		    "else an XSM policy refuses profiling");
 	else if (e == EPERM || e == EACCES)
 		hv_seterr(why, len, "xenoprof refused (init: %s): the XSM policy does not allow "
 		    "profiling from this domain", xo_errname(e));

@@ -29,8 +29,6 @@ const char *xo_errname(int e);
 int xo_hypercall(xencall_handle *xc, void *hbuf, int op, const void *arg, size_t len);
 /* Undo what a dead primary left (each op fails harmlessly when there is nothing). */
 void xo_recover_ops(xencall_handle *xc, void *hbuf);
-/* A domU kernel whose privcmd refuses our hypercalls (module unrestricted=N). */
-bool xo_privcmd_restricted(void);
 /* /proc/xen/capabilities says control_d. */
 bool xo_control_domain(void);
 /* This domain's id: xenstore's, or 0 in dom0 without an answer; -1 with ERR. */

@@ -22,7 +22,7 @@ done
 mount -t xenfs xenfs /proc/xen
 role=$(sed -n 's/.*xp_role=\([a-z0-9]*\).*/\1/p' /proc/cmdline)
 burn_s=$(sed -n 's/.*xp_burn=\([0-9]*\).*/\1/p' /proc/cmdline)
-burn_s=${burn_s:-6}
+burn_s=${burn_s:-10}
 # xp_only=domu (for working on the test): only the xenstore and domU phases.
 only=$(sed -n 's/.*xp_only=\([a-z0-9]*\).*/\1/p' /proc/cmdline)
 
@@ -238,7 +238,7 @@ if step xl-create timeout 120 xl create /etc/xen/guest1.cfg; then
 	fi
 	sleep 1
 	domu_console
-	step xl-destroy timeout 60 xl destroy guest1
+	step xl-list timeout 60 xl list
 else
 	domu_console
 fi
