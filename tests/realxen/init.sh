@@ -60,8 +60,13 @@ finish() {
 if [ "$role" = domu ]; then
 	# ---- the guest: passive first (it only burns), then active ----------
 	xs() { xenstore-read "data/$1" 2>/dev/null; }
-	wait_cmd() {	# wait_cmd WORD: until dom0 writes data/xp-cmd = WORD
-		while [ "$(xs xp-cmd)" != "$1" ]; do sleep 0.2; done
+	wait_cmd() {	# wait_cmd WORD: until dom0 writes data/xp-cmd = WORD (at most 300 s)
+		local t0=$(cut -d. -f1 /proc/uptime)
+		while [ "$(xs xp-cmd)" != "$1" ]; do
+			[ $(($(cut -d. -f1 /proc/uptime) - t0)) -gt 300 ] &&
+				{ echo "XP-ERROR dom0 did not say $1 in 300 s"; return 1; }
+			sleep 0.2
+		done
 	}
 	echo "XP-DOMU booted uptime=$(cut -d' ' -f1 /proc/uptime)"
 	# Linux restricts privcmd in a domU (hypercalls refused with EPERM)
@@ -95,6 +100,8 @@ if [ "$role" = domu ]; then
 	framed domu-report xenprof-report -t 1 --symbols session:active
 	framed domu-json xenprof-report --symbols --format=json session:active
 	xenstore-write data/xp-state done
+	# Our xenstore entries go with us: stay until dom0 has read them.
+	wait_cmd bye
 	finish
 fi
 
@@ -188,10 +195,10 @@ on_crash = "preserve"
 CFG
 domu_state() { xenstore-read "/local/domain/$domid/data/xp-state" 2>/dev/null; }
 domu_wait() {	# domu_wait STATE SECONDS
-	local n=0
+	local t0=$(cut -d. -f1 /proc/uptime)
 	while [ "$(domu_state)" != "$1" ]; do
-		n=$((n + 1))
-		[ $n -gt $(($2 * 5)) ] && { echo "XP-ERROR domU did not reach $1 in $2 s"; return 1; }
+		[ $(($(cut -d. -f1 /proc/uptime) - t0)) -gt $2 ] &&
+			{ echo "XP-ERROR domU did not reach $1 in $2 s"; return 1; }
 		sleep 0.2
 	done
 	echo "XP-DOMU state $1"
@@ -232,11 +239,16 @@ if step xl-create timeout 120 xl create /etc/xen/guest1.cfg; then
 		step a-stop timeout 60 xenprof-ctl $SA --stop
 		domu_cmd stop
 		domu_wait done 180
+		domu_cmd bye
 		framed a-status timeout 60 xenprof-ctl $SA --status
 		step a-shutdown timeout 60 xenprof-ctl $SA --shutdown
 		framed a-json timeout 120 xenprof-report $SA --symbols --format=json
 	fi
-	sleep 1
+	# The guest powers off after "bye" (on_poweroff: destroy).
+	t0=$(cut -d. -f1 /proc/uptime)
+	while xl domid guest1 >/dev/null 2>&1 && [ $(($(cut -d. -f1 /proc/uptime) - t0)) -lt 60 ]; do
+		sleep 0.5
+	done
 	domu_console
 	step xl-list timeout 60 xl list
 else

@@ -40,7 +40,8 @@ qmp_path = os.path.join(qmp_dir, 'qmp.sock')
 xen_cmd = ('console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all '
            'dom0_mem=%s,max:%s dom0_max_vcpus=1' % (a.dom0_mem, a.dom0_mem))
 dom0_cmd = 'console=hvc0 earlyprintk=xen rdinit=/init %s' % a.append
-cmd = [a.qemu, '-accel', 'tcg', '-cpu', 'core2duo', '-smp', '1', '-m', a.mem,
+# tb-size: QEMU's translation cache (1 GiB by default) is sized for big guests.
+cmd = [a.qemu, '-accel', 'tcg,tb-size=256', '-cpu', 'core2duo', '-smp', '1', '-m', a.mem,
        '-display', 'none', '-no-reboot', '-serial', 'stdio', '-monitor', 'none',
        '-nodefaults', '-qmp', 'unix:%s,server=on,wait=off' % qmp_path,
        '-kernel', a.xen, '-append', xen_cmd,
