@@ -28,7 +28,15 @@ doc
 has "$T/out" "xenoprof available, cpu type and counters" '^ok +xenoprof: available: cpu type i386/core_2, 2 counters, this domain is the primary'
 has "$T/out" "the cpu type has a table" '^ok +events: [0-9]+ events for i386/core_2'
 has "$T/out" "verdict: xenoprof" '^verdict: xenoprof'
-has "$T/out" "Xen without sysfs entries" '^warn +hypervisor: Xen \(/dev/xen/privcmd opens\)'
+# The simulated host as the guest sees it: /sys/hypervisor, xenstore, notes.
+has "$T/out" "the simulated host's /sys/hypervisor" '^ok +hypervisor: Xen 4\.17\.7-fakexen$'
+has "$T/out" "a PV dom0 (/proc/xen/capabilities)" '^ok +domain: PV dom0 \(control_d\)'
+has "$T/out" "named by xenstore" '^ok +xenstore: answers: this is domain 0 \(Domain-0\)'
+xctl 0 --doctor --xen="$FIXTURE" --vmlinux="$FIXTURE" >"$T/out" 2>&1
+has "$T/out" "xen_image is the running Xen" '^ok +Xen image: .* matches the running Xen'
+has "$T/out" "the domain's kernel is the running kernel" '^ok +kernel image: .* matches the running kernel'
+xctl 0 --doctor --xen="$CTL" >"$T/out" 2>&1
+has "$T/out" "another image is not" '^fail +Xen image: .* is not the running Xen'
 check "after --doctor, a xenoprof session starts" \
 	bash -c "'$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --start-daemon --backend=xenoprof --event=CPU_CLK_UNHALTED:100000 >/dev/null"
 doc

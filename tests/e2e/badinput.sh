@@ -29,7 +29,9 @@ mkdir -p "$O"; echo "--vmlinux=$BURN" >"$O/setup"
 expect_fail "a vmlinux whose build-id is not the running kernel's" "not the running kernel.*--force-images" \
 	"$CTL" --session-dir="$O" --start-daemon
 mkdir -p "$T/sysroot/sys/hypervisor/properties"
-echo 0123456789abcdef0123456789abcdef01234567 >"$T/sysroot/sys/hypervisor/properties/buildid"
+# Linux writes the raw bytes of the build-id there.
+printf '\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67' \
+	>"$T/sysroot/sys/hypervisor/properties/buildid"
 rm -f "$O/setup"
 expect_fail "a xen-syms whose build-id is not the running hypervisor's" "not the running hypervisor" \
 	env XENPROF_SYSROOT="$T/sysroot" "$CTL" --session-dir="$O" --start-daemon --xen="$BURN"

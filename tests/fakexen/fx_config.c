@@ -122,6 +122,25 @@ fx_find_dom(struct fx_config *cfg, uint32_t domid)
 	return NULL;
 }
 
+static int fx_config_parse(const char *path, struct fx_config *cfg, char *err, size_t errlen);
+
+int
+fx_config_load(const char *path, struct fx_config *cfg, char *err, size_t errlen)
+{
+	if (fx_config_parse(path, cfg, err, errlen) == 0)
+		return 0;
+	fx_config_free(cfg);
+	return -1;
+}
+
+void
+fx_config_free(struct fx_config *cfg)
+{
+	free(cfg->work);
+	cfg->work = NULL;
+	cfg->nwork = cfg->work_cap = 0;
+}
+
 const struct fx_cfg_dom *
 fx_config_dom(const struct fx_config *cfg, uint32_t domid)
 {
@@ -230,8 +249,15 @@ fx_dir_work(struct fx_parse *p, char **t, int n)
 
 	if (n != 5)
 		return fx_perr(p, "work: usage: work DOMAIN xen|kernel|user TARGET WEIGHT");
-	if (cfg->nwork == FX_MAX_WORK)
-		return fx_perr(p, "too many work lines (at most %d)", FX_MAX_WORK);
+	if (cfg->nwork == cfg->work_cap) {
+		uint32_t cap = cfg->work_cap ? 2 * cfg->work_cap : 64;
+		struct fx_cfg_work *nw;
+
+		if (cap > FX_MAX_WORK || (nw = realloc(cfg->work, cap * sizeof(*nw))) == NULL)
+			return fx_perr(p, "too many work lines (at most %d)", FX_MAX_WORK);
+		cfg->work = nw;
+		cfg->work_cap = cap;
+	}
 	w = &cfg->work[cfg->nwork];
 	memset(w, 0, sizeof *w);
 	w->line = p->line;
@@ -429,8 +455,8 @@ fx_directive(struct fx_parse *p, char **t, int n)
 	return fx_perr(p, "unknown directive '%s'", k);
 }
 
-int
-fx_config_load(const char *path, struct fx_config *cfg, char *err, size_t errlen)
+static int
+fx_config_parse(const char *path, struct fx_config *cfg, char *err, size_t errlen)
 {
 	struct fx_parse p = { cfg, 0, err, errlen };
 	char buf[4096];
@@ -476,6 +502,10 @@ fx_config_load(const char *path, struct fx_config *cfg, char *err, size_t errlen
 	}
 	fclose(f);
 	p.line = 0;
+	if (cfg->nwork == 0 && (cfg->work = calloc(1, sizeof(*cfg->work))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
 	if (fx_find_dom(cfg, 0) == NULL) {
 		snprintf(err, errlen, "%s: no `domain 0 ...` line (every Xen host "
 		    "has a dom0)", path);

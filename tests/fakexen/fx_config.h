@@ -54,14 +54,16 @@ struct fx_config {
 	int		xen_image_line;
 	uint32_t	ndoms, nwork, nfaults, ntimed;
 	struct fx_cfg_dom doms[FX_MAX_DOMS];
-	struct fx_cfg_work work[FX_MAX_WORK];
+	uint32_t	work_cap;
+	struct fx_cfg_work *work;	/* nwork lines, as many as the file has; owned */
 	struct fx_fault	faults[FX_MAX_FAULTS];
 	struct fx_cfg_timed timed[FX_MAX_TIMED];
 };
 
-/* Parse PATH into CFG (caller-owned, large: allocate it).  0, or -1 and
- * "PATH:LINE: what is wrong" in ERR. */
+/* Parse PATH into CFG (caller-owned, large: allocate it; free its parts
+ * with fx_config_free).  0, or -1 and "PATH:LINE: what is wrong" in ERR. */
 int	fx_config_load(const char *path, struct fx_config *cfg, char *err, size_t errlen);
+void	fx_config_free(struct fx_config *cfg);
 const struct fx_cfg_dom *fx_config_dom(const struct fx_config *, uint32_t domid);
 
 #endif

@@ -6,10 +6,13 @@
  * run unchanged; this library answers their device calls:
  *
  *   open*("/dev/xen/privcmd" | "/proc/xen/privcmd")  -> a real fd on the
- *        marker file DIR/privcmd; every other /dev/xen, /proc/xen and
- *        /sys/hypervisor path -> ENOENT (so /dev/xen/hypercall is absent and
- *        libxencall falls back to locked anonymous pages, as without the
- *        buffer device);
+ *        marker file DIR/privcmd;
+ *   open*("/sys/hypervisor/...", "/sys/kernel/notes", "/proc/xen/capabilities")
+ *        -> the simulated domain's own, DIR/view/domN/... (fx_view.c): the
+ *        host's hypervisor and the domain's kernel as the guest sees them;
+ *   every other /dev/xen and /proc/xen path -> ENOENT (so /dev/xen/hypercall
+ *        is absent and libxencall falls back to locked anonymous pages, as
+ *        without the buffer device);
  *   ioctl(privcmd, HYPERCALL)     -> fx_hyp_hypercall() as domain
  *        $FAKEXEN_DOMID against $FAKEXEN_STATE;
  *   mmap(privcmd)                 -> an empty PROT_NONE reservation, like
@@ -164,14 +167,35 @@ fx_is_xen_path(const char *p)
 	    strncmp(p, "/sys/hypervisor", 15) == 0;
 }
 
+/* A file of the simulated domain's view (fx_view.c) rather than the host's. */
+static int
+fx_is_view_path(const char *p)
+{
+	return (strncmp(p, "/sys/hypervisor", 15) == 0 && (p[15] == '\0' || p[15] == '/')) ||
+	    strcmp(p, "/sys/kernel/notes") == 0 || strcmp(p, "/proc/xen/capabilities") == 0;
+}
+
 /* Returns an fd, -1 with errno, or -2 for "not ours". */
 static int
 fx_open_xen(const char *p, int flags)
 {
 	int fd;
 
-	if (p == NULL || !fx_is_xen_path(p))
+	if (p == NULL || (!fx_is_xen_path(p) && !fx_is_view_path(p)))
 		return -2;
+	if (fx_is_view_path(p)) {
+		const char *dir = getenv("FAKEXEN_DIR"), *dom = getenv("FAKEXEN_DOMID");
+		char view[4096];
+
+		if (dir == NULL || dom == NULL) {
+			errno = ENOENT;
+			return -1;
+		}
+		snprintf(view, sizeof view, "%s/view/dom%s%s", dir, dom, p);
+		fd = real_open(view, flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_TMPFILE));
+		FX_TRACE("open(%s) -> %s: %d\n", p, view, fd);
+		return fd;
+	}
 	if (strcmp(p, "/dev/xen/privcmd") == 0 || strcmp(p, "/proc/xen/privcmd") == 0) {
 		pthread_once(&fx_once, fx_attach);
 		if (fx_state() == NULL) {
