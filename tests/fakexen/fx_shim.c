@@ -10,6 +10,7 @@
  *   open*("/sys/hypervisor/...", "/sys/kernel/notes", "/proc/xen/capabilities")
  *        -> the simulated domain's own, DIR/view/domN/... (fx_view.c): the
  *        host's hypervisor and the domain's kernel as the guest sees them;
+ *        (fopen too: glibc's fopen does not open through the PLT);
  *   every other /dev/xen and /proc/xen path -> ENOENT (so /dev/xen/hypercall
  *        is absent and libxencall falls back to locked anonymous pages, as
  *        without the buffer device);
@@ -59,6 +60,8 @@ static int (*real_openat)(int, const char *, int, ...);
 static int (*real_ioctl)(int, unsigned long, ...);
 static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 static int (*real_munmap)(void *, size_t);
+static FILE *(*real_fopen)(const char *, const char *);
+static FILE *(*real_fopen64)(const char *, const char *);
 
 static pthread_once_t fx_once = PTHREAD_ONCE_INIT;
 static struct fx_state *fx_S;		/* published once attached */
@@ -95,6 +98,8 @@ fx_resolve(void)
 	real_ioctl = dlsym(RTLD_NEXT, "ioctl");
 	real_mmap = dlsym(RTLD_NEXT, "mmap");
 	real_munmap = dlsym(RTLD_NEXT, "munmap");
+	real_fopen = dlsym(RTLD_NEXT, "fopen");
+	real_fopen64 = dlsym(RTLD_NEXT, "fopen64");
 	__atomic_store_n(&real_open, dlsym(RTLD_NEXT, "open"), __ATOMIC_RELEASE);
 }
 
@@ -175,6 +180,18 @@ fx_is_view_path(const char *p)
 	    strcmp(p, "/sys/kernel/notes") == 0 || strcmp(p, "/proc/xen/capabilities") == 0;
 }
 
+/* The file of the domain's view that stands for P; -1 outside `fakexen exec`. */
+static int
+fx_view_path(const char *p, char *buf, size_t len)
+{
+	const char *dir = getenv("FAKEXEN_DIR"), *dom = getenv("FAKEXEN_DOMID");
+
+	if (dir == NULL || dom == NULL)
+		return -1;
+	snprintf(buf, len, "%s/view/dom%s%s", dir, dom, p);
+	return 0;
+}
+
 /* Returns an fd, -1 with errno, or -2 for "not ours". */
 static int
 fx_open_xen(const char *p, int flags)
@@ -184,14 +201,12 @@ fx_open_xen(const char *p, int flags)
 	if (p == NULL || (!fx_is_xen_path(p) && !fx_is_view_path(p)))
 		return -2;
 	if (fx_is_view_path(p)) {
-		const char *dir = getenv("FAKEXEN_DIR"), *dom = getenv("FAKEXEN_DOMID");
 		char view[4096];
 
-		if (dir == NULL || dom == NULL) {
+		if (fx_view_path(p, view, sizeof view) == -1) {
 			errno = ENOENT;
 			return -1;
 		}
-		snprintf(view, sizeof view, "%s/view/dom%s%s", dir, dom, p);
 		fd = real_open(view, flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_TMPFILE));
 		FX_TRACE("open(%s) -> %s: %d\n", p, view, fd);
 		return fd;
@@ -264,6 +279,38 @@ openat64(int dirfd, const char *p, int flags, ...)
 	mode_t mode = 0;
 	FX_MODE_ARG(flags, mode);
 	return fx_do_open(dirfd, p, flags, mode);
+}
+
+/* glibc's fopen opens without the PLT: the view's files need their own. */
+static FILE *
+fx_do_fopen(FILE *(*real)(const char *, const char *), const char *p, const char *m)
+{
+	char view[4096];
+
+	fx_resolve();
+	if (p != NULL && fx_is_view_path(p)) {
+		if (fx_view_path(p, view, sizeof view) == -1) {
+			errno = ENOENT;
+			return NULL;
+		}
+		FX_TRACE("fopen(%s) -> %s\n", p, view);
+		return real(view, m);
+	}
+	return real(p, m);
+}
+
+FX_EXPORT FILE *
+fopen(const char *p, const char *m)
+{
+	fx_resolve();
+	return fx_do_fopen(real_fopen, p, m);
+}
+
+FX_EXPORT FILE *
+fopen64(const char *p, const char *m)
+{
+	fx_resolve();
+	return fx_do_fopen(real_fopen64 ? real_fopen64 : real_fopen, p, m);
 }
 
 FX_EXPORT int __open_2(const char *, int);
