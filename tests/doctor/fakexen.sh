@@ -62,6 +62,14 @@ check "the next session after EBUSY works" \
 	bash -c "'$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --start-daemon --backend=xenoprof --event=CPU_CLK_UNHALTED:100000 >/dev/null"
 xctl 0 --shutdown >/dev/null 2>&1
 
+# A domU whose Linux restricts privcmd (the default since 2023, seen on the
+# real host): every hypercall is refused, and the fix is named.
+host "domain 1 name web01 vcpus 1 kernel $FIXTURE privcmd restricted" "work 1 kernel schedule 10"
+xctl 1 --doctor >"$T/out" 2>&1
+has "$T/out" "domU: restricted privcmd" '^fail +xenoprof: not available: xenoprof refused \(init: EPERM\): in a domU Linux'"'"'s privcmd'
+has "$T/out" "domU: the unrestricted=1 fix" 'fix: load xen-privcmd with unrestricted=1'
+has "$T/out" "domU: named by its own xenstore entry" '^ok +xenstore: answers: this is domain 1 \(web01\)'
+
 host "fault hypercall init EPERM"
 doc
 has "$T/out" "init EPERM" '^fail +xenoprof: not available: xenoprof refused \(init: EPERM\): the XSM policy'

@@ -147,7 +147,8 @@ fx_config_dom(const struct fx_config *cfg, uint32_t domid)
 	return fx_find_dom((struct fx_config *)cfg, domid);
 }
 
-/* domain ID [name N] [vcpus N] [weight W] [kernel PATH] [type pv|hvm|pvh] [memory MB] */
+/* domain ID [name N] [vcpus N] [weight W] [kernel PATH] [type pv|hvm|pvh] [memory MB]
+ *           [privcmd restricted|unrestricted] */
 static int
 fx_dir_domain(struct fx_parse *p, char **t, int n)
 {
@@ -204,9 +205,19 @@ fx_dir_domain(struct fx_parse *p, char **t, int n)
 				d->guest = FX_GUEST_PVH;
 			else
 				return fx_perr(p, "domain type: '%s' is not pv, hvm or pvh", v);
+		} else if (strcmp(k, "privcmd") == 0) {
+			if (strcmp(v, "restricted") == 0)
+				d->restricted = 1;
+			else if (strcmp(v, "unrestricted") == 0)
+				d->restricted = 0;
+			else
+				return fx_perr(p, "domain privcmd: '%s' is not restricted or "
+				    "unrestricted", v);
+			if (d->restricted && id == 0)
+				return fx_perr(p, "domain 0: Linux restricts privcmd only in a domU");
 		} else
 			return fx_perr(p, "domain: unknown attribute '%s' (name, vcpus, "
-			    "weight, kernel, type, memory)", k);
+			    "weight, kernel, type, memory, privcmd)", k);
 	}
 	cfg->ndoms++;
 	return 0;

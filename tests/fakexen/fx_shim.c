@@ -456,6 +456,18 @@ fx_mmapbatch(struct fx_state *s, const struct fx_caller *c,
 	return 0;
 }
 
+static int
+fx_restricted(struct fx_state *s, uint32_t domid)
+{
+	int slot, r;
+
+	fx_lock(s);
+	slot = fx_slot_by_domid(s, domid);
+	r = slot >= 0 && s->dom[slot].restricted;
+	fx_unlock(s);
+	return r;
+}
+
 FX_EXPORT int
 ioctl(int fd, unsigned long req, ...)
 {
@@ -481,7 +493,11 @@ ioctl(int fd, unsigned long req, ...)
 			r = -EFAULT;
 			break;
 		}
-		r = fx_hyp_hypercall(s, &c, h->op, (const uint64_t *)h->arg);
+		/* Linux's privcmd in a domU, unless loaded with unrestricted=1. */
+		if (fx_restricted(s, c.domid))
+			r = -EPERM;
+		else
+			r = fx_hyp_hypercall(s, &c, h->op, (const uint64_t *)h->arg);
 		FX_TRACE("hypercall %llu(%llu) -> %ld\n", (unsigned long long)h->op,
 		    (unsigned long long)h->arg[0], r);
 		break;
