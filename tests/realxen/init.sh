@@ -150,6 +150,7 @@ step save timeout 60 xenprof-ctl --save=realxen
 step shutdown timeout 60 xenprof-ctl --shutdown
 framed report timeout 120 xenprof-report -t 1 --symbols session:realxen
 framed json timeout 120 xenprof-report --symbols --format=json session:realxen
+framed xen-report timeout 120 xenprof-report -t 0.5 --symbols session:realxen image:xen-syms-4.17-amd64
 
 # 5. Two counters: one entry per enabled counter per NMI.
 echo "XP-PHASE two-counters"

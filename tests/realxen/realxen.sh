@@ -49,26 +49,39 @@ if [ $demo = 1 ]; then
 	# The user's view: the reports dom0 printed.
 	python3 - "$T/console.log" <<'PY'
 import re, sys
-on = None
+show = ('doctor', 'report', 'xen-report', 'domu-report')
+on, where = None, 'dom0'
 for raw in open(sys.argv[1], errors='replace'):
     m = re.match(r'^\[ *[0-9.]+\] (.*)$', raw.rstrip('\n'))
     if not m:
         continue
     t = m.group(1)
-    if t.startswith('XP-RUN ') and ('report' in t or 'doctor:' in t):
-        print('\n# ' + t.split(': ', 1)[1])
-    if t.startswith('XP-BEGIN ') and t[9:] in ('doctor', 'report', 'domu-report'):
-        on = t[9:]
-        if on == 'domu-report':
-            print('\n# in the active domU guest1: xenprof-report -t 1 --symbols session:active')
+    if t == 'XP-BEGIN domu-console':
+        where = 'guest1'
         continue
-    if on and t == 'XP-END ' + on:
+    if t == 'XP-END domu-console':
+        where = 'dom0'
+        continue
+    if t.startswith('XP-RUN '):
+        cmd = re.sub(r'^timeout [0-9]+ ', '', t.split(': ', 1)[1])
+        print('%s# %s' % (where, cmd))
+    elif t.startswith('XP-NMI on '):
+        print('      (the host injects NMIs through QMP)')
+    elif t.startswith('XP-BEGIN ') and t[9:] in show:
+        on = t[9:]
+    elif on and t == 'XP-END ' + on:
         on = None
+        print()
     elif on:
-        print(t)
+        print('    ' + t)
 PY
 	[ $rc = 0 ] || { tail -40 "$T/console.log"; fail "the Xen host run did not finish (QEMU rc $rc)"; }
-	exit 0
+	check=0
+	python3 "$here/check.py" "$T/console.log" >"$T/verdicts" || check=$?
+	echo "checks: $(grep -c '^ok ' "$T/verdicts") ok, $(grep -c '^FAIL ' "$T/verdicts") failed"
+	grep '^FAIL ' "$T/verdicts" || true
+	tail -1 "$T/verdicts"
+	exit $check
 fi
 echo "== the Xen host's console (QEMU serial: Xen, dom0 and, at the end, the domU)"
 cat "$T/console.log"
