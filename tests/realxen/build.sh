@@ -7,8 +7,8 @@
 #   OUT      receives initrd-domu.cpio.gz and initrd-dom0.cpio.gz
 #   PROGRAM  more programs for both (the workload), by path
 #
-# Both carry busybox, the kernel's Xen drivers, xenstore-utils, the
-# product's installed tree and the given programs, each ELF with its ldd
+# Both carry busybox, the kernel's Xen drivers, xenstore-utils, xen-syms,
+# the product's installed tree and the given programs, each ELF with its ldd
 # closure at the same paths, and init.sh as /init.  dom0's also carries
 # xenstored, xen-init-dom0, xenconsoled, xl, the kernel and the domU's
 # initramfs, so that it can start a guest.
@@ -62,6 +62,8 @@ common() {
 	for f in "$@"; do
 		add_elf "$root" "$f" "/usr/local/bin/$(basename "$f")"
 	done
+	mkdir -p "$root/boot"
+	cp "$pieces/xen-syms-4.17-amd64" "$root/boot/xen-syms-4.17-amd64"
 	cp "$here/init.sh" "$root/init"
 	chmod 755 "$root/init"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
@@ -90,7 +92,6 @@ cp -L "$gcc_s" "$r$gcc_s"
 mkdir -p "$r/boot" "$r/var/lib/xen" "$r/var/lib/xenstored" "$r/var/log/xen/console" "$r/etc/xen"
 cp "$x/boot/vmlinuz-$kver" "$r/boot/vmlinuz"
 cp "$out/initrd-domu.cpio.gz" "$r/boot/initrd-domu.cpio.gz"
-cp "$pieces/xen-syms-4.17-amd64" "$r/boot/xen-syms-4.17-amd64"
 cpio_gz "$r" "$out/initrd-dom0.cpio.gz"
 rm -rf "$out/root-domu" "$out/root-dom0"
 cp "$x/boot/vmlinuz-$kver" "$out/vmlinuz"
