@@ -137,7 +137,8 @@ if [ "$only" != domu ]; then
 # 3. What the doctor says of this dom0, and the image check.
 echo "XP-PHASE doctor"
 framed doctor timeout 60 xenprof-ctl --doctor --xen=$XEN_SYMS
-step wrong-xen timeout 60 xenprof-ctl --start-daemon --session-dir=/tmp/s-wrong --xen=/usr/local/bin/xp-burn
+# (an ELF with a build-id that is no program: a kernel module)
+step wrong-xen timeout 60 xenprof-ctl --start-daemon --session-dir=/tmp/s-wrong --xen=/lib/modules/xen-gntalloc.ko
 timeout 30 xenprof-ctl --shutdown --session-dir=/tmp/s-wrong >/dev/null 2>&1
 
 # 4. The chapter's dom0 workflow; the workload starts after --start.
