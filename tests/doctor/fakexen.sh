@@ -84,6 +84,22 @@ fx_up "$T/pvh.conf"
 doc
 has "$T/out" "PVH dom0: ENOSYS" '^fail +xenoprof: not available: xenoprof unavailable \(init: ENOSYS\)'
 
+# No xenstored answering (as in a dom0 before xencommons): every xenstore
+# call gives up in time, and says what is missing.
+host "fault xenstore silent" "domain 1 name web01 vcpus 1 kernel $FIXTURE" "work 1 kernel schedule 10"
+t0=$(date +%s)
+doc
+has "$T/out" "silent xenstore: named" '^warn +xenstore: xenstore does not answer within 2 s: no xenstored runs'
+has "$T/out" "silent xenstore: xenoprof still probed in dom0" '^ok +xenoprof: available'
+check "silent xenstore: a dom0 session starts anyway" \
+	bash -c "'$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --start --backend=xenoprof >/dev/null"
+xctl 0 --status >"$T/out" 2>&1
+has "$T/out" "silent xenstore: --status says so" '^xenstore: xenstore does not answer within 2 s'
+xctl 0 --shutdown >/dev/null 2>&1
+xctl 1 --start-daemon --backend=xenoprof --session-dir="$T/s1" >"$T/out" 2>&1
+has "$T/out" "silent xenstore: a domU cannot tell its id, and says why" "cannot tell this domain's id: xenstore does not answer"
+[ $(( $(date +%s) - t0 )) -lt 40 ] || bad "silent xenstore: the calls took $(( $(date +%s) - t0 )) s"
+
 host "cpu_type x86-64/family17h"
 doc
 has "$T/out" "a cpu type without a table" '^warn +events: xenprof has no event table for cpu type x86-64/family17h'

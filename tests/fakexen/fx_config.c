@@ -363,7 +363,7 @@ fx_dir_fault(struct fx_parse *p, char **t, int n)
 	struct fx_config *cfg = p->cfg;
 
 	if (n < 2)
-		return fx_perr(p, "fault: usage: fault ring_slots|hypercall|destroy|kill_primary ...");
+		return fx_perr(p, "fault: usage: fault ring_slots|hypercall|destroy|kill_primary|xenstore ...");
 	if (strcmp(t[1], "ring_slots") == 0) {
 		if (n != 3)
 			return fx_perr(p, "fault ring_slots: usage: fault ring_slots N");
@@ -427,8 +427,14 @@ fx_dir_fault(struct fx_parse *p, char **t, int n)
 		cfg->ntimed++;
 		return 0;
 	}
+	if (strcmp(t[1], "xenstore") == 0) {
+		if (n != 3 || strcmp(t[2], "silent") != 0)
+			return fx_perr(p, "fault xenstore: usage: fault xenstore silent");
+		cfg->xs_silent = 1;
+		return 0;
+	}
 	return fx_perr(p, "fault: unknown kind '%s' (ring_slots, hypercall, destroy, "
-	    "kill_primary)", t[1]);
+	    "kill_primary, xenstore)", t[1]);
 }
 
 static int

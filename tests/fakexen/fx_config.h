@@ -49,6 +49,7 @@ struct fx_cfg_timed {
 struct fx_config {
 	char		path[PATH_MAX];
 	uint32_t	pcpus, num_events, rate, timeslice_us, ring_slots;
+	uint32_t	xs_silent;		/* fault xenstore silent */
 	uint64_t	seed, limit;
 	char		cpu_type[XENOPROF_CPU_TYPE_SIZE];
 	char		xen_image[PATH_MAX];

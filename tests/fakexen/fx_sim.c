@@ -246,6 +246,7 @@ fx_sim_install(struct fx_sim *sim, struct fx_state *s)
 	s->num_events = cfg->num_events;
 	snprintf(s->cpu_type, sizeof s->cpu_type, "%s", cfg->cpu_type);
 	s->ring_slots = cfg->ring_slots;
+	s->xs_silent = cfg->xs_silent;
 	s->ndoms = cfg->ndoms;
 	for (unsigned d = 0; d < cfg->ndoms; d++) {
 		const struct fx_cfg_dom *cd = &cfg->doms[d];

@@ -134,6 +134,7 @@ struct fx_state {
 	uint32_t	num_events;
 	char		cpu_type[XENOPROF_CPU_TYPE_SIZE];
 	uint32_t	ring_slots;	/* fault: clamp max_samples, 0 = off */
+	uint32_t	xs_silent;	/* fault: xenstore accepts but never answers */
 	int32_t		sim_pid;
 	uint64_t	frame_ino;	/* st_ino of the state file */
 	uint64_t	hdr_bytes;	/* the frames' file offset: header + work lines */
