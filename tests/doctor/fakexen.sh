@@ -100,6 +100,21 @@ xctl 1 --start-daemon --backend=xenoprof --session-dir="$T/s1" >"$T/out" 2>&1
 has "$T/out" "silent xenstore: a domU cannot tell its id, and says why" "cannot tell this domain's id: xenstore does not answer"
 [ $(( $(date +%s) - t0 )) -lt 40 ] || bad "silent xenstore: the calls took $(( $(date +%s) - t0 )) s"
 
+# A dom0 kernel without perf events: no process tracking, and it is said,
+# never silent (the samples of a process started later go to [unknown]).
+"$FAKEXEN" down --dir "$HOST" >/dev/null 2>&1; rm -rf "$HOST"
+{
+	echo "xen_image $FIXTURE"
+	echo "domain 0 name Domain-0 vcpus 1 kernel $FIXTURE perf none"
+	echo "work 0 kernel ext4_file_write 100"
+} >"$T/noperf.conf"
+fx_up "$T/noperf.conf"
+xctl 0 --start --backend=xenoprof >"$T/out" 2>&1 || bad "no perf events: --start failed: $(cat "$T/out")"
+has "$T/out" "no perf events: --start warns" '^sampling started; warning: process tracking: none: perf_event_open of a software event on cpu 0: Function not implemented \(a kernel without CONFIG_PERF_EVENTS\)'
+xctl 0 --status >"$T/out" 2>&1
+has "$T/out" "no perf events: --status says so" '^process tracking: none: .*processes started after --start are not attributed'
+xctl 0 --shutdown >/dev/null 2>&1
+
 host "cpu_type x86-64/family17h"
 doc
 has "$T/out" "a cpu type without a table" '^warn +events: xenprof has no event table for cpu type x86-64/family17h'

@@ -148,7 +148,7 @@ fx_config_dom(const struct fx_config *cfg, uint32_t domid)
 }
 
 /* domain ID [name N] [vcpus N] [weight W] [kernel PATH] [type pv|hvm|pvh] [memory MB]
- *           [privcmd restricted|unrestricted] */
+ *           [privcmd restricted|unrestricted] [perf none] */
 static int
 fx_dir_domain(struct fx_parse *p, char **t, int n)
 {
@@ -205,6 +205,10 @@ fx_dir_domain(struct fx_parse *p, char **t, int n)
 				d->guest = FX_GUEST_PVH;
 			else
 				return fx_perr(p, "domain type: '%s' is not pv, hvm or pvh", v);
+		} else if (strcmp(k, "perf") == 0) {
+			if (strcmp(v, "none") != 0)
+				return fx_perr(p, "domain perf: '%s' is not none", v);
+			d->noperf = 1;
 		} else if (strcmp(k, "privcmd") == 0) {
 			if (strcmp(v, "restricted") == 0)
 				d->restricted = 1;
@@ -217,7 +221,7 @@ fx_dir_domain(struct fx_parse *p, char **t, int n)
 				return fx_perr(p, "domain 0: Linux restricts privcmd only in a domU");
 		} else
 			return fx_perr(p, "domain: unknown attribute '%s' (name, vcpus, "
-			    "weight, kernel, type, memory, privcmd)", k);
+			    "weight, kernel, type, memory, privcmd, perf)", k);
 	}
 	cfg->ndoms++;
 	return 0;

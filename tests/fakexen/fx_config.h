@@ -22,6 +22,7 @@ struct fx_cfg_dom {
 	int		line;
 	uint32_t	domid, vcpus, weight, guest;
 	uint32_t	restricted;		/* privcmd refuses hypercalls (a domU's Linux default) */
+	uint32_t	noperf;			/* a kernel without perf events (ENOSYS) */
 	uint64_t	memory_mb;
 	char		name[FX_NAME_LEN];
 	char		kernel[PATH_MAX];	/* "" = none */

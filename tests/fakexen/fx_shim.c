@@ -11,6 +11,8 @@
  *        -> the simulated domain's own, DIR/view/domN/... (fx_view.c): the
  *        host's hypervisor and the domain's kernel as the guest sees them;
  *        (fopen too: glibc's fopen does not open through the PLT);
+ *   syscall(SYS_perf_event_open) -> ENOSYS in a domain whose kernel has no
+ *        perf events (`domain N ... perf none`), else the real one;
  *   every other /dev/xen and /proc/xen path -> ENOENT (so /dev/xen/hypercall
  *        is absent and libxencall falls back to locked anonymous pages, as
  *        without the buffer device);
@@ -40,6 +42,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +64,7 @@ static int (*real_ioctl)(int, unsigned long, ...);
 static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 static int (*real_munmap)(void *, size_t);
 static FILE *(*real_fopen)(const char *, const char *);
+static long (*real_syscall)(long, ...);
 static FILE *(*real_fopen64)(const char *, const char *);
 
 static pthread_once_t fx_once = PTHREAD_ONCE_INIT;
@@ -99,6 +103,7 @@ fx_resolve(void)
 	real_mmap = dlsym(RTLD_NEXT, "mmap");
 	real_munmap = dlsym(RTLD_NEXT, "munmap");
 	real_fopen = dlsym(RTLD_NEXT, "fopen");
+	real_syscall = dlsym(RTLD_NEXT, "syscall");
 	real_fopen64 = dlsym(RTLD_NEXT, "fopen64");
 	__atomic_store_n(&real_open, dlsym(RTLD_NEXT, "open"), __ATOMIC_RELEASE);
 }
@@ -466,6 +471,42 @@ fx_restricted(struct fx_state *s, uint32_t domid)
 	r = slot >= 0 && s->dom[slot].restricted;
 	fx_unlock(s);
 	return r;
+}
+
+/* The guest kernel of this domain has no perf events? */
+static int
+fx_noperf(void)
+{
+	struct fx_state *s;
+	int slot, r = 0;
+
+	pthread_once(&fx_once, fx_attach);
+	if ((s = fx_state()) == NULL)
+		return 0;
+	fx_lock(s);
+	slot = fx_slot_by_domid(s, fx_domid);
+	r = slot >= 0 && s->dom[slot].noperf;
+	fx_unlock(s);
+	return r;
+}
+
+FX_EXPORT long
+syscall(long n, ...)
+{
+	long a[6];
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	fx_resolve();
+	if (n == SYS_perf_event_open && fx_noperf()) {
+		FX_TRACE("perf_event_open -> ENOSYS (perf none)\n");
+		errno = ENOSYS;
+		return -1;
+	}
+	return real_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 FX_EXPORT int

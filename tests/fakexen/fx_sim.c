@@ -259,6 +259,7 @@ fx_sim_install(struct fx_sim *sim, struct fx_state *s)
 		dom->weight = cd->weight;
 		dom->guest = cd->guest;
 		dom->restricted = cd->restricted;
+		dom->noperf = cd->noperf;
 		dom->tot_pages = cd->memory_mb * 256;
 		dom->xp_shared_with = -1;
 		snprintf(dom->name, sizeof dom->name, "%s", cd->name);

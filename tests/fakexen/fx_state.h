@@ -84,6 +84,7 @@ struct fx_dom {
 	uint32_t	guest;		/* FX_GUEST_* */
 	uint32_t	refs;		/* active + passive list references */
 	uint32_t	restricted;	/* the guest kernel's privcmd refuses hypercalls (EPERM) */
+	uint32_t	noperf;		/* the guest kernel has no perf_event_open (ENOSYS) */
 	char		name[FX_NAME_LEN];
 	uint64_t	tot_pages;
 	uint64_t	cpu_time_ns;
