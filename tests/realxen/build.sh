@@ -14,7 +14,7 @@
 # initramfs, so that it can start a guest.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-pieces=$1 dest=$2 out=$3
+pieces=$(cd "$1" && pwd) dest=$(cd "$2" && pwd) out=$3
 shift 3
 x=$pieces/x
 fail() { echo "realxen: $*" >&2; exit 1; }

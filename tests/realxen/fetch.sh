@@ -9,6 +9,7 @@
 set -euo pipefail
 cache=${1:?usage: fetch.sh CACHE}
 fail() { echo "realxen: $*" >&2; exit 1; }
+mkdir -p "$cache" && cache=$(cd "$cache" && pwd) || fail "cannot create $cache"
 command -v apt-cache >/dev/null || fail "apt-cache is missing: a Debian host is needed"
 ver() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '(none)'; }
 xver=$(ver xen-hypervisor-4.17-amd64 || true)
