@@ -20,8 +20,7 @@ CTL=$top/control/xenprof-ctl
 XS=$("$top/tests/data/fetch-xen-syms.sh" "$top/tests/data")
 GUEST=$top/tests/fakexen/fx-fixture
 T=$(mktemp -d /tmp/xenprof-bench.XXXXXX)
-export XENPROF_RUNDIR=$T/run XENPROFD=$top/daemon/xenprofd XENPROF_SYSROOT=$T/sysroot	# no host sysfs to check images against
-mkdir -p "$T/sysroot"
+export XENPROF_RUNDIR=$T/run XENPROFD=$top/daemon/xenprofd
 trap '"$FAKEXEN" exec --dir "$T/host" --domain 0 -- "$CTL" --session-dir="$T/s" --shutdown >/dev/null 2>&1 || true; "$FAKEXEN" down --dir "$T/host" >/dev/null 2>&1 || true; rm -rf "$T"' EXIT
 hz=$(getconf CLK_TCK)
 cputime() { awk -v hz="$hz" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }

@@ -175,22 +175,6 @@ hex(const uint8_t *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/* "deadbeef..." into bytes: their number, or 0. */
-static size_t
-unhex(const char *s, uint8_t *out, size_t outlen)
-{
-	size_t n = 0;
-
-	while (isxdigit((unsigned char)s[0]) && isxdigit((unsigned char)s[1]) && n < outlen) {
-		unsigned v;
-
-		sscanf(s, "%2x", &v);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return *s == '\0' ? n : 0;
-}
-
 /* ---- the checks -------------------------------------------------------------- */
 
 static void
@@ -282,6 +266,9 @@ check_xenoprof(struct doctor *d)
 			fix = "use --backend=perf (boot Xen with vpmu=on to see Xen: vPMU supports this CPU)";
 		else if (e == EBUSY)
 			fix = "boot Xen without vpmu= (or stop the other profiler), or use --backend=perf";
+		else if (e == EPERM && !d->dom0)
+			fix = "load xen-privcmd with unrestricted=1 (or boot the domU's kernel with "
+			    "xen_privcmd.unrestricted=1)";
 		else if (e == EPERM || e == EACCES)
 			fix = "allow profiling in the XSM/FLASK policy for this domain, or use --backend=perf";
 		line(d, "fail", fix, "xenoprof: not available: %s", why);
@@ -306,6 +293,23 @@ check_xenoprof(struct doctor *d)
 			line(d, "ok", NULL, "events: %zu events for %s (xenprof-ctl --list-events=%s)",
 			    have, cpu_type, cpu_type);
 	}
+}
+
+/* In a Xen domain: does xenstore answer (bounded in time), and who are we? */
+static void
+check_xenstore(struct doctor *d)
+{
+	char name[64], why[HV_ERR_LEN];
+	uint32_t id;
+
+	if (!d->xen)
+		return;
+	if (hv_xenstore_self(&id, name, sizeof(name), why, sizeof(why)) == 0)
+		line(d, "ok", NULL, "xenstore: answers: this is domain %u (%s)", id,
+		    name[0] ? name : "no name");
+	else
+		line(d, "warn", d->dom0 ? "start xenstored (the xencommons service, or xenstored and "
+		    "xen-init-dom0)" : "check that dom0 runs xenstored", "xenstore: %s", why);
 }
 
 static void
@@ -501,14 +505,14 @@ static void
 check_build_ids(struct doctor *d)
 {
 	uint8_t run[64], img[64], notes[4096];
-	char hr[130], hi[130], buf[300], path[4200];
+	char hr[130], hi[130], path[4200];
 	size_t nrun = 0, nimg;
 	ssize_t n;
 	int fd;
 
-	/* Xen: /sys/hypervisor/properties/buildid is hex. */
-	if (readf(d, "/sys/hypervisor/properties/buildid", buf, sizeof(buf)) > 0)
-		nrun = unhex(buf, run, sizeof(run));
+	/* Xen: /sys/hypervisor/properties/buildid holds the raw bytes. */
+	snprintf(path, sizeof(path), "%s/sys/hypervisor/properties/buildid", d->root);
+	nrun = hv_sysfs_build_id(path, run, sizeof(run));
 	if (nrun)
 		hex(run, nrun, hr);
 	if (d->xen_image != NULL) {
@@ -604,6 +608,7 @@ ctl_doctor_exec(struct ctl *c)
 	}
 	check_xen(&d);
 	check_xenoprof(&d);
+	check_xenstore(&d);
 	check_vpmu(&d);
 	check_perf(&d);
 	check_kallsyms(&d);

@@ -202,7 +202,11 @@ do_start(char *reply, size_t len)
 	d.store.meta.stop_time = 0;
 	d.state = ST_SAMPLING;
 	log_info("sampling started");
-	snprintf(reply, len, "sampling started");
+	if (strncmp(hv_tracking(d.src), "none", 4) == 0)
+		snprintf(reply, len, "sampling started; warning: process tracking: %s",
+		    hv_tracking(d.src));
+	else
+		snprintf(reply, len, "sampling started");
 	return XP_REP_OK;
 }
 
@@ -278,6 +282,15 @@ status_text(char *out, size_t len)
 		OUT("process maps read again (samples kept missing them): %llu\n",
 		    (unsigned long long)d.attrib.rescans);
 	OUT("source records: %llu\n", (unsigned long long)hs.records);
+	if (strcmp(hv_name(d.src), "xenoprof") == 0)
+		OUT("hypervisor logged: %llu samples, %llu lost (the rings' headers, since this "
+		    "daemon mapped them)\n", (unsigned long long)hs.hv_logged,
+		    (unsigned long long)hs.hv_lost);
+	if (hv_tracking(d.src)[0])
+		OUT("process tracking: %s; %llu side-band records, %llu lost\n", hv_tracking(d.src),
+		    (unsigned long long)hs.sb_records, (unsigned long long)hs.sb_lost);
+	if (hv_xenstore_note()[0])
+		OUT("xenstore: %s\n", hv_xenstore_note());
 	OUT("processes tracked: %zu live, %zu exited awaiting drain, %zu files\n", live, dead, files);
 	OUT("flushes: %llu (every %u ms)\n", (unsigned long long)d.store.flushes, d.setup.flush_ms);
 	if (d.flush_errors)
@@ -527,10 +540,15 @@ meta_init(struct xps_meta *m)
 	{
 		struct xps_domain_desc *dd = &m->domains[m->ndomains++];
 		const char *name = domains_name(&d.doms, d.self);
+		char own[64];
+		uint32_t id;
 
+		/* A domU cannot list the domains: its own name is in xenstore. */
+		if (!name[0] && d.self != 0 && hv_xenstore_self(&id, own, sizeof(own), NULL, 0) == 0)
+			name = own;
 		dd->domid = d.self;
 		snprintf(dd->name, sizeof(dd->name), "%s", name[0] ? name : d.self == 0 ? "Domain-0" : "");
-		dd->role = d.self == 0 ? 0 : 1;
+		dd->role = 0;	/* self: its kernel is the kallsyms or --vmlinux this daemon read */
 		snprintf(dd->kernel, sizeof(dd->kernel), "%s",
 		    d.setup.vmlinux[0] ? d.setup.vmlinux : "[kernel.kallsyms]");
 	}
@@ -659,6 +677,10 @@ main(int argc, char **argv)
 	d.self = strcmp(hv_name(d.src), "xenoprof") == 0 ? hv_self_domid() : 0;
 	if (hv_note(d.src)[0])
 		log_info("xenoprof not used: %s", hv_note(d.src));
+	if (strncmp(hv_tracking(d.src), "none", 4) == 0)
+		log_warnx("process tracking: %s", hv_tracking(d.src));
+	if (hv_xenstore_note()[0])
+		log_warnx("%s", hv_xenstore_note());
 
 	{
 		/* The running kernel's symbols, modules and build-id: below

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -164,6 +165,48 @@ hv_note(const struct hv_source *src)
 }
 
 const char *
+hv_tracking(const struct hv_source *src)
+{
+	return src->ops->tracking != NULL ? src->ops->tracking(src->be) : "";
+}
+
+size_t
+hv_sysfs_build_id(const char *path, uint8_t *out, size_t outlen)
+{
+	uint8_t raw[130];
+	size_t n = 0, hexlen;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return 0;
+	got = read(fd, raw, sizeof(raw));
+	close(fd);
+	if (got <= 0)
+		return 0;
+	/* Hex text ("0123...ef\n"), as some trees and older tools write it? */
+	for (hexlen = 0; hexlen < (size_t)got && isxdigit(raw[hexlen]); hexlen++)
+		;
+	if (hexlen >= 32 && hexlen % 2 == 0 && (hexlen == (size_t)got ||
+	    (hexlen + 1 == (size_t)got && raw[hexlen] == '\n'))) {
+		for (size_t i = 0; i + 1 < hexlen && n < outlen; i += 2) {
+			char h[3] = { (char)raw[i], (char)raw[i + 1], '\0' };
+
+			out[n++] = (uint8_t)strtoul(h, NULL, 16);
+		}
+		return n;
+	}
+	/* What Xen answers a domU that may not know it. */
+	if ((size_t)got >= 8 && memcmp(raw, "<denied>", 8) == 0)
+		return 0;
+	/* The raw bytes, as Linux's sys-hypervisor.c writes them. */
+	if ((size_t)got > outlen)
+		return 0;
+	memcpy(out, raw, (size_t)got);
+	return (size_t)got;
+}
+
+const char *
 hv_name(const struct hv_source *src)
 {
 	return src->ops->name;
@@ -311,6 +354,19 @@ uint32_t
 hv_self_domid(void)
 {
 	return 0;
+}
+
+const char *
+hv_xenstore_note(void)
+{
+	return "";
+}
+
+int
+hv_xenstore_self(uint32_t *domid, char *name, size_t namelen, char *why, size_t whylen)
+{
+	*domid = 0;
+	return hv_seterr(why, whylen, "this build of xenprof has no Xen support");
 }
 
 int

@@ -152,6 +152,12 @@ struct hv_stats {
 	/* added by hv/: */
 	uint64_t	throttles;	/* HV_LOSS_THROTTLE reports (not in lost) */
 	uint64_t	invalid;	/* HV_LOSS_INVALID reports (not in lost) */
+	/* added by hv/ for xenoprof (0 elsewhere): */
+	uint64_t	hv_logged;	/* samples the rings' headers say Xen logged since
+					 * they were mapped (xen+kernel+user_samples) */
+	uint64_t	hv_lost;	/* the headers' lost_samples since then */
+	uint64_t	sb_records;	/* process-tracking side band records read */
+	uint64_t	sb_lost;	/* side band records the kernel dropped */
 };
 
 /* ===================================================================== */
@@ -168,6 +174,14 @@ struct hv_source *hv_open(const struct hv_config *cfg, char *err, size_t errlen)
 const struct hv_event *hv_source_events(const struct hv_source *src, uint32_t *n);
 /* Why "auto" did not pick xenoprof ("" if it did, or was not asked to choose). */
 const char *hv_note(const struct hv_source *src);
+/*
+ * How the samples of this domain's processes find their process, for a
+ * source whose samples carry no pid (xenoprof): "" when the source gives
+ * pids itself (perf); else "perf side band ..." when it tracks processes,
+ * or "none: WHY" when it cannot (then a process started after --start is
+ * never attributed).  (added by hv/)
+ */
+const char *hv_tracking(const struct hv_source *src);
 
 /* A domain of this Xen host. */
 struct hv_domain {
@@ -184,6 +198,25 @@ struct hv_domain {
 int hv_domains(struct hv_domain *out, int max, char *err, size_t errlen);
 /* This domain's id (0 when not on Xen), from xenstore. */
 uint32_t hv_self_domid(void);
+/*
+ * Every xenstore call is bounded in time (xs_open falls back to
+ * /dev/xen/xenbus, where a read blocks until a xenstored answers, forever
+ * when none runs): after the first call that got no answer within 2 s, the
+ * others give up at once.  "" while xenstore answers, else why not and what
+ * to start.  (added by hv/)
+ */
+const char *hv_xenstore_note(void);
+/*
+ * This domain's id and name from xenstore, bounded in time: 0, or -1 with
+ * WHY (xenstore missing or not answering).  (added by hv/)
+ */
+int hv_xenstore_self(uint32_t *domid, char *name, size_t namelen, char *why, size_t whylen);
+/*
+ * The running hypervisor's build-id from sysfs file PATH
+ * (/sys/hypervisor/properties/buildid): Linux writes the raw bytes (hex
+ * text is accepted too).  Its length, or 0.  (added by hv/)
+ */
+size_t hv_sysfs_build_id(const char *path, uint8_t *out, size_t outlen);
 
 /* Backend name ("perf", "xenoprof") and cpu type ("timer", "i386/core_2"...). */
 const char *hv_name(const struct hv_source *src);

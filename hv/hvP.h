@@ -33,6 +33,8 @@ struct hv_backend_ops {
 	/* As drain, and also what the backend holds back to order records
 	 * (perf); NULL: drain does it all. */
 	long	(*drain_all)(void *be, const struct hv_sink *sink);
+	/* NULL, or how samples without pid find their process (hv_tracking) */
+	const char *(*tracking)(const void *be);
 };
 
 /* perf/perf.c */

@@ -142,4 +142,18 @@ void perf_order_deliver(struct perf_order *q, struct perf_ring_ctx *const *rings
 size_t perf_order_pending(const struct perf_order *q);
 void perf_order_free(struct perf_order *q);
 
+/* ===================================================================== */
+/* sideband.c: process tracking for sources without pids (xenoprof)       */
+
+struct perf_sideband;
+
+/* A disabled dummy event per online cpu with its ring; NULL with ERR. */
+struct perf_sideband *perf_sideband_open(char *err, size_t errlen);
+int perf_sideband_enable(struct perf_sideband *sb, bool on, char *err, size_t errlen);
+/* Deliver the pending mmap/comm/fork/exit records to SINK; records read. */
+uint64_t perf_sideband_drain(struct perf_sideband *sb, const struct hv_sink *sink);
+/* Side-band records the kernel dropped (ring full) so far. */
+uint64_t perf_sideband_lost(const struct perf_sideband *sb);
+void perf_sideband_close(struct perf_sideband *sb);
+
 #endif /* XP_HV_PERFP_H */

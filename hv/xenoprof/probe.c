@@ -68,7 +68,11 @@ hv_xenoprof_probe(char *cpu_type, int *num_events, bool *primary, int *errnum,
 		xencall_close(xc);
 		return -1;
 	}
-	self = hv_self_domid();
+	if (xo_self(&self, why, len) == -1) {
+		xencall_free_buffer(xc, hbuf);
+		xencall_close(xc);
+		return -1;
+	}
 	if ((lockfd = xo_lock_take(self, &pid, NULL, 0)) == -2) {
 		hv_seterr(why, len, "in use: xenprofd (pid %ld) drives xenoprof in this domain; not "
 		    "probed, since init would reset its session", pid);

@@ -18,6 +18,9 @@
 #define OFF_TAIL	4
 #define OFF_SIZE	8
 #define OFF_VCPU	12
+#define OFF_XEN		16	/* xen_samples, kernel_samples, user_samples: */
+#define OFF_KERNEL	24	/* one per sample Xen logged in this ring, */
+#define OFF_USER	32	/* cumulative over the domain's life */
 #define OFF_LOST	40
 
 static inline uint32_t
@@ -50,7 +53,24 @@ xo_ring_attach(struct xo_ring *r, volatile uint8_t *buf, size_t bytes, uint32_t 
 	r->domid = domid;
 	r->vcpu = ld32(buf + OFF_VCPU);
 	r->lost_seen = ld64(buf + OFF_LOST);
+	r->logged_base = ld64(buf + OFF_XEN) + ld64(buf + OFF_KERNEL) + ld64(buf + OFF_USER);
+	r->lost_base = r->lost_seen;
 	return 0;
+}
+
+void
+xo_ring_snapshot(struct xo_ring *r)
+{
+	r->snap_head = ld32(r->buf + OFF_HEAD);
+	r->snapped = true;
+}
+
+void
+xo_ring_logged(const struct xo_ring *r, uint64_t *logged, uint64_t *lost)
+{
+	*logged = ld64(r->buf + OFF_XEN) + ld64(r->buf + OFF_KERNEL) + ld64(r->buf + OFF_USER) -
+	    r->logged_base;
+	*lost = ld64(r->buf + OFF_LOST) - r->lost_base;
 }
 
 static void
@@ -82,7 +102,8 @@ xo_ring_drain(struct xo_ring *r, const struct xo_ring_cfg *cfg,
 	uint64_t lost;
 	volatile uint8_t *log = r->buf + XO_HEADER_SIZE;
 
-	head = ld32(r->buf + OFF_HEAD);
+	head = r->snapped ? r->snap_head : ld32(r->buf + OFF_HEAD);
+	r->snapped = false;
 	tail = ld32(r->buf + OFF_TAIL);
 	if (head >= r->size || tail >= r->size) {
 		/* Not a state Xen produces: resynchronise, count it. */

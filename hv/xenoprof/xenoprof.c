@@ -36,6 +36,7 @@
 #include <xen/xenoprof.h>
 
 #include "hv/hvP.h"
+#include "hv/perf/perfP.h"
 #include "hv/xenoprof/xoP.h"
 
 #define XO_MAX_MAPS	(1 + HV_MAX_DOMAINS)
@@ -71,6 +72,8 @@ struct xo {
 	int		start_timeout_ms;
 	int		lockfd;
 	struct hv_stats	st;
+	struct perf_sideband *sb;	/* process tracking, NULL when none */
+	char		tracking[2 * HV_ERR_LEN];	/* hv_tracking() */
 };
 
 /* libxen* print through a logger: ours discards, errors come back as errno. */
@@ -225,6 +228,45 @@ xo_recover_ops(xencall_handle *xc, void *hbuf)
 	xo_hypercall(xc, hbuf, XENOPROF_shutdown, NULL, 0);
 }
 
+/* Small sysfs/procfs file PATH into BUF; bytes read or -1. */
+static ssize_t
+xo_readf(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* Is this the control domain (/proc/xen/capabilities says control_d)? */
+bool
+xo_control_domain(void)
+{
+	char buf[128];
+
+	return xo_readf("/proc/xen/capabilities", buf, sizeof(buf)) > 0 &&
+	    strstr(buf, "control_d") != NULL;
+}
+
+int
+xo_self(uint32_t *self, char *err, size_t errlen)
+{
+	char why[HV_ERR_LEN];
+
+	if (hv_xenstore_self(self, NULL, 0, why, sizeof(why)) == 0)
+		return 0;
+	if (xo_control_domain()) {
+		*self = 0;	/* dom0 without a xenstore answer */
+		return 0;
+	}
+	return hv_seterr(err, errlen, "xenoprof: cannot tell this domain's id: %s", why);
+}
+
 void
 xo_init_error(int e, char *why, size_t len)
 {
@@ -235,6 +277,11 @@ xo_init_error(int e, char *why, size_t len)
 	else if (e == ENODEV)
 		hv_seterr(why, len, "xenoprof does not support this CPU (init: ENODEV, e.g. AMD "
 		    "family 17h and later, Hygon); use --backend=perf");
+	else if (e == EPERM && !xo_control_domain())
+		hv_seterr(why, len, "xenoprof refused (init: EPERM): in a domU Linux's privcmd passes "
+		    "no hypercalls unless loaded with unrestricted=1 (modprobe xen-privcmd "
+		    "unrestricted=1, or xen_privcmd.unrestricted=1 on the kernel command line); "
+		    "else an XSM policy refuses profiling");
 	else if (e == EPERM || e == EACCES)
 		hv_seterr(why, len, "xenoprof refused (init: %s): the XSM policy does not allow "
 		    "profiling from this domain", xo_errname(e));
@@ -327,6 +374,7 @@ xo_lock(struct xo *x, char *err, size_t errlen)
 static void *
 xo_fail(struct xo *x)
 {
+	perf_sideband_close(x->sb);
 	xo_teardown(x);
 	if (x->hbuf)
 		xencall_free_buffer(x->xc, x->hbuf);
@@ -369,7 +417,8 @@ xo_open(const struct hv_config *cfg, char *err, size_t errlen)
 		hv_seterr(err, errlen, "xenoprof: cannot set up the Xen interfaces: %s", strerror(errno));
 		return xo_fail(x);
 	}
-	x->self = hv_self_domid();	/* 0 also when xenstore does not answer yet */
+	if (xo_self(&x->self, err, errlen) == -1)
+		return xo_fail(x);
 	if (xo_lock(x, err, errlen) == -1)
 		return xo_fail(x);
 
@@ -539,7 +588,30 @@ xo_open(const struct hv_config *cfg, char *err, size_t errlen)
 		}
 		x->virq = true;
 	}
+	/*
+	 * xenoprof samples carry no pid: this domain's user samples are
+	 * matched by address over the processes the daemon knows.  The perf
+	 * side band (a software event, so a kernel without a PMU driver has
+	 * it) tells of every exec and mmap while sampling.
+	 */
+	{
+		char why[HV_ERR_LEN];
+
+		x->sb = perf_sideband_open(why, sizeof(why));
+		if (x->sb != NULL)
+			snprintf(x->tracking, sizeof(x->tracking), "perf side band (mmap, comm, task "
+			    "records of a software event on every cpu)");
+		else
+			snprintf(x->tracking, sizeof(x->tracking), "none: %s; processes started "
+			    "after --start are not attributed (their samples go to [unknown])", why);
+	}
 	return x;
+}
+
+static const char *
+xo_tracking(const void *be)
+{
+	return ((const struct xo *)be)->tracking;
 }
 
 static const char *
@@ -565,6 +637,18 @@ xo_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* Side band on at start, off at stop (what it holds then is still drained). */
+static int
+xo_sideband(struct xo *x, bool on, char *err, size_t errlen)
+{
+	if (x->sb == NULL || perf_sideband_enable(x->sb, on, err, errlen) == 0)
+		return 0;
+	perf_sideband_close(x->sb);
+	x->sb = NULL;
+	snprintf(x->tracking, sizeof(x->tracking), "none: %s", err);
+	return on ? 0 : -1;
+}
+
 static int
 xo_start(void *be, char *err, size_t errlen)
 {
@@ -585,7 +669,7 @@ xo_start(void *be, char *err, size_t errlen)
 		x->virq = true;
 		x->profiling = true;
 		x->rcfg.final = false;
-		return 0;
+		return xo_sideband(x, true, err, errlen);
 	}
 	/* start is refused until every active domain did enable_virq. */
 	while (xo_op(x, XENOPROF_start, NULL, 0) < 0) {
@@ -608,7 +692,7 @@ xo_start(void *be, char *err, size_t errlen)
 	x->rcfg.final = false;
 	x->last_drain_us = xo_now_us();
 	x->interval_ms = 1;
-	return 0;
+	return xo_sideband(x, true, err, errlen);
 }
 
 static int
@@ -623,6 +707,7 @@ xo_stop(void *be, char *err, size_t errlen)
 		return hv_seterr(err, errlen, "xenoprof stop failed: %s", xo_errname(errno));
 	x->profiling = false;
 	x->rcfg.final = true;	/* the next drain ends the open call-chain groups */
+	xo_sideband(x, false, err, errlen);
 	return 0;
 }
 
@@ -651,6 +736,14 @@ xo_drain(void *be, const struct hv_sink *sink)
 	uint64_t worst_us = 50000;	/* the longest interval */
 	long n = 0;
 
+	/*
+	 * Heads first, then the side band, then the rings up to those heads:
+	 * every process a drained sample ran in has been told of by then.
+	 */
+	for (uint32_t i = 0; i < x->nrings; i++)
+		xo_ring_snapshot(&x->rings[i]);
+	if (x->sb != NULL)
+		x->st.sb_records += perf_sideband_drain(x->sb, sink);
 	for (uint32_t i = 0; i < x->nrings; i++) {
 		uint32_t fill = 0;
 
@@ -677,7 +770,18 @@ xo_drain(void *be, const struct hv_sink *sink)
 static void
 xo_stats(const void *be, struct hv_stats *st)
 {
-	*st = ((const struct xo *)be)->st;
+	const struct xo *x = be;
+
+	*st = x->st;
+	st->hv_logged = st->hv_lost = 0;
+	for (uint32_t i = 0; i < x->nrings; i++) {
+		uint64_t logged, lost;
+
+		xo_ring_logged(&x->rings[i], &logged, &lost);
+		st->hv_logged += logged;
+		st->hv_lost += lost;
+	}
+	st->sb_lost = x->sb != NULL ? perf_sideband_lost(x->sb) : 0;
 }
 
 static void
@@ -714,4 +818,5 @@ const struct hv_backend_ops hv_xenoprof_ops = {
 	.events = xo_events,
 	.check = xo_check,
 	.default_event = "CPU_CLK_UNHALTED:100000",
+	.tracking = xo_tracking,
 };

@@ -29,6 +29,10 @@ const char *xo_errname(int e);
 int xo_hypercall(xencall_handle *xc, void *hbuf, int op, const void *arg, size_t len);
 /* Undo what a dead primary left (each op fails harmlessly when there is nothing). */
 void xo_recover_ops(xencall_handle *xc, void *hbuf);
+/* /proc/xen/capabilities says control_d. */
+bool xo_control_domain(void);
+/* This domain's id: xenstore's, or 0 in dom0 without an answer; -1 with ERR. */
+int xo_self(uint32_t *self, char *err, size_t errlen);
 /* WHY for an init that failed with errno E. */
 void xo_init_error(int e, char *why, size_t len);
 /*
@@ -49,6 +53,10 @@ struct xo_ring {
 	uint32_t	domid;
 	uint32_t	vcpu;
 	uint64_t	lost_seen;	/* lost_samples already reported */
+	uint64_t	logged_base;	/* xen+kernel+user_samples at attach */
+	uint64_t	lost_base;	/* lost_samples at attach */
+	uint32_t	snap_head;	/* head read by xo_ring_snapshot() ... */
+	bool		snapped;	/* ... for the next drain to stop at */
 	/* A call-chain group in progress: escape, sample, return addresses. */
 	enum { XO_NONE, XO_EXPECT_SAMPLE, XO_FRAMES, XO_SKIP_FRAMES } trace;
 	struct hv_sample pending;	/* the group's sample, when XO_FRAMES */
@@ -70,6 +78,14 @@ struct xo_ring_cfg {
  */
 int xo_ring_attach(struct xo_ring *r, volatile uint8_t *buf, size_t bytes, uint32_t bufsize,
     uint32_t domid);
+/*
+ * Read R's head now: the next xo_ring_drain stops there.  Taken before the
+ * perf side band is read, so every process a drained sample ran in is
+ * already known (xenoprof samples carry no pid and no time).
+ */
+void xo_ring_snapshot(struct xo_ring *r);
+/* What Xen says it logged into R since attach (its header's counters). */
+void xo_ring_logged(const struct xo_ring *r, uint64_t *logged, uint64_t *lost);
 /* Deliver the entries between tail and head, then publish the new tail. */
 long xo_ring_drain(struct xo_ring *r, const struct xo_ring_cfg *cfg,
     const struct hv_sink *sink, struct hv_stats *st, uint32_t *fill);

@@ -28,7 +28,15 @@ doc
 has "$T/out" "xenoprof available, cpu type and counters" '^ok +xenoprof: available: cpu type i386/core_2, 2 counters, this domain is the primary'
 has "$T/out" "the cpu type has a table" '^ok +events: [0-9]+ events for i386/core_2'
 has "$T/out" "verdict: xenoprof" '^verdict: xenoprof'
-has "$T/out" "Xen without sysfs entries" '^warn +hypervisor: Xen \(/dev/xen/privcmd opens\)'
+# The simulated host as the guest sees it: /sys/hypervisor, xenstore, notes.
+has "$T/out" "the simulated host's /sys/hypervisor" '^ok +hypervisor: Xen 4\.17\.7-fakexen$'
+has "$T/out" "a PV dom0 (/proc/xen/capabilities)" '^ok +domain: PV dom0 \(control_d\)'
+has "$T/out" "named by xenstore" '^ok +xenstore: answers: this is domain 0 \(Domain-0\)'
+xctl 0 --doctor --xen="$FIXTURE" --vmlinux="$FIXTURE" >"$T/out" 2>&1
+has "$T/out" "xen_image is the running Xen" '^ok +Xen image: .* matches the running Xen'
+has "$T/out" "the domain's kernel is the running kernel" '^ok +kernel image: .* matches the running kernel'
+xctl 0 --doctor --xen="$CTL" >"$T/out" 2>&1
+has "$T/out" "another image is not" '^fail +Xen image: .* is not the running Xen'
 check "after --doctor, a xenoprof session starts" \
 	bash -c "'$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --start-daemon --backend=xenoprof --event=CPU_CLK_UNHALTED:100000 >/dev/null"
 doc
@@ -54,6 +62,14 @@ check "the next session after EBUSY works" \
 	bash -c "'$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --start-daemon --backend=xenoprof --event=CPU_CLK_UNHALTED:100000 >/dev/null"
 xctl 0 --shutdown >/dev/null 2>&1
 
+# A domU whose Linux restricts privcmd (the default since 2023, seen on the
+# real host): every hypercall is refused, and the fix is named.
+host "domain 1 name web01 vcpus 1 kernel $FIXTURE privcmd restricted" "work 1 kernel schedule 10"
+xctl 1 --doctor >"$T/out" 2>&1
+has "$T/out" "domU: restricted privcmd" '^fail +xenoprof: not available: xenoprof refused \(init: EPERM\): in a domU Linux'"'"'s privcmd'
+has "$T/out" "domU: the unrestricted=1 fix" 'fix: load xen-privcmd with unrestricted=1'
+has "$T/out" "domU: named by its own xenstore entry" '^ok +xenstore: answers: this is domain 1 \(web01\)'
+
 host "fault hypercall init EPERM"
 doc
 has "$T/out" "init EPERM" '^fail +xenoprof: not available: xenoprof refused \(init: EPERM\): the XSM policy'
@@ -67,6 +83,37 @@ has "$T/out" "init EPERM" '^fail +xenoprof: not available: xenoprof refused \(in
 fx_up "$T/pvh.conf"
 doc
 has "$T/out" "PVH dom0: ENOSYS" '^fail +xenoprof: not available: xenoprof unavailable \(init: ENOSYS\)'
+
+# No xenstored answering (as in a dom0 before xencommons): every xenstore
+# call gives up in time, and says what is missing.
+host "fault xenstore silent" "domain 1 name web01 vcpus 1 kernel $FIXTURE" "work 1 kernel schedule 10"
+t0=$(date +%s)
+doc
+has "$T/out" "silent xenstore: named" '^warn +xenstore: xenstore does not answer within 2 s: no xenstored runs'
+has "$T/out" "silent xenstore: xenoprof still probed in dom0" '^ok +xenoprof: available'
+check "silent xenstore: a dom0 session starts anyway" \
+	bash -c "'$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --start --backend=xenoprof >/dev/null"
+xctl 0 --status >"$T/out" 2>&1
+has "$T/out" "silent xenstore: --status says so" '^xenstore: xenstore does not answer within 2 s'
+xctl 0 --shutdown >/dev/null 2>&1
+xctl 1 --start-daemon --backend=xenoprof --session-dir="$T/s1" >"$T/out" 2>&1
+has "$T/out" "silent xenstore: a domU cannot tell its id, and says why" "cannot tell this domain's id: xenstore does not answer"
+[ $(( $(date +%s) - t0 )) -lt 40 ] || bad "silent xenstore: the calls took $(( $(date +%s) - t0 )) s"
+
+# A dom0 kernel without perf events: no process tracking, and it is said,
+# never silent (the samples of a process started later go to [unknown]).
+"$FAKEXEN" down --dir "$HOST" >/dev/null 2>&1; rm -rf "$HOST"
+{
+	echo "xen_image $FIXTURE"
+	echo "domain 0 name Domain-0 vcpus 1 kernel $FIXTURE perf none"
+	echo "work 0 kernel ext4_file_write 100"
+} >"$T/noperf.conf"
+fx_up "$T/noperf.conf"
+xctl 0 --start --backend=xenoprof >"$T/out" 2>&1 || bad "no perf events: --start failed: $(cat "$T/out")"
+has "$T/out" "no perf events: --start warns" '^sampling started; warning: process tracking: none: perf_event_open of a software event on cpu 0: Function not implemented \(a kernel without CONFIG_PERF_EVENTS\)'
+xctl 0 --status >"$T/out" 2>&1
+has "$T/out" "no perf events: --status says so" '^process tracking: none: .*processes started after --start are not attributed'
+xctl 0 --shutdown >/dev/null 2>&1
 
 host "cpu_type x86-64/family17h"
 doc

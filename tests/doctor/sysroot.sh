@@ -19,7 +19,8 @@ mkroot() {
 	echo 2 >"$r/proc/sys/kernel/perf_event_paranoid"
 	echo 0 >"$r/proc/sys/kernel/kptr_restrict"
 	echo 0 >"$r/proc/sys/kernel/nmi_watchdog"
-	printf 'ffffffff81000000 T _text\n' >"$r/proc/kallsyms"
+	# As Linux 6.1 lists them: the per-cpu symbols really are at 0.
+	printf '0000000000000000 A fixed_percpu_data\nffffffff81000000 T _text\n' >"$r/proc/kallsyms"
 	for kv in "$@"; do
 		mkdir -p "$r/$(dirname "${kv%%=*}")"
 		printf '%s\n' "${kv#*=}" >"$r/${kv%%=*}"
@@ -31,6 +32,9 @@ xen() {	# xen NAME MAJOR MINOR GUEST_TYPE CAPS KEY=VALUE...
 	mkroot "$n" sys/hypervisor/type=xen sys/hypervisor/version/major="$maj" \
 		sys/hypervisor/version/minor="$min" sys/hypervisor/version/extra=.1 \
 		sys/hypervisor/guest_type="$gt" ${caps:+proc/xen/capabilities=$caps} "$@"
+}
+rawid() {	# rawid HEX: the bytes, as Linux writes /sys/hypervisor/properties/buildid
+	printf '%b' "$(printf '%s' "$1" | sed 's/../\\x&/g')"
 }
 doc() {	# doc ROOT ARGS...: the doctor's output into $T/out
 	local r=$1; shift
@@ -75,7 +79,7 @@ has "$T/out" "vPMU off" '^warn +vPMU: mode off'
 # Lockdown and hidden kernel symbols.
 r=$(mkroot locked sys/kernel/security/lockdown="none integrity [confidentiality]" \
 	proc/sys/kernel/kptr_restrict=2)
-printf '0000000000000000 T _text\n' >"$r/proc/kallsyms"
+printf '0000000000000000 A fixed_percpu_data\n0000000000000000 T _text\n' >"$r/proc/kallsyms"
 doc "$r"
 has "$T/out" "not Xen" '^info +hypervisor: not running on Xen'
 has "$T/out" "lockdown confidentiality" '^warn +lockdown: confidentiality'
@@ -102,18 +106,23 @@ doc "$r"
 has "$T/out" "lockdown integrity" '^ok +lockdown: integrity'
 
 # Build-ids: the running Xen's from properties/buildid, the kernel's from notes.
-r=$(xen ids 4 17 PV control_d sys/hypervisor/properties/buildid="$FIXID")
-mkdir -p "$r/sys/kernel"
+r=$(xen ids 4 17 PV control_d)
+mkdir -p "$r/sys/hypervisor/properties" "$r/sys/kernel"
+rawid "$FIXID" >"$r/sys/hypervisor/properties/buildid"
 objcopy -O binary --only-section=.note.gnu.build-id "$FIX" "$r/sys/kernel/notes" 2>/dev/null ||
 	missing "objcopy (binutils) cannot extract the build-id note of $FIX"
 doc "$r" --xen="$FIX" --vmlinux="$FIX"
 has "$T/out" "--xen matches" "^ok +Xen image: .* matches the running Xen \(build-id $FIXID\)"
 has "$T/out" "--vmlinux matches" "^ok +kernel image: .* matches the running kernel \(build-id $FIXID\)"
-echo 00112233445566778899aabbccddeeff00112233 >"$r/sys/hypervisor/properties/buildid"
+rawid 00112233445566778899aabbccddeeff00112233 >"$r/sys/hypervisor/properties/buildid"
 doc "$r" --xen="$FIX"
 has "$T/out" "--xen mismatch" "^fail +Xen image: .* build-id $FIXID is not the running Xen's 00112233"
 doc "$r" --xen=/etc/hostname
 has "$T/out" "--xen not an ELF" '^fail +Xen image: /etc/hostname has no build-id'
 doc "$r"
 has "$T/out" "running Xen build-id without --xen" '^info +Xen build-id: 00112233'
+has "$T/out" "first kallsyms symbols at 0 for real" '^ok +kernel symbols: /proc/kallsyms has addresses'
+printf '<denied>' >"$r/sys/hypervisor/properties/buildid"
+doc "$r" --xen="$FIX"
+has "$T/out" "a domU's <denied> build-id is unknown, not a mismatch" "^info +Xen image: .* the running Xen's is unknown"
 finish

@@ -28,6 +28,7 @@
 #include "fx_config.h"
 #include "fx_hyp.h"
 #include "fx_sim.h"
+#include "fx_view.h"
 #include "fx_state.h"
 #include "fx_xs.h"
 
@@ -204,8 +205,12 @@ fx_cmd_up(struct fx_opts *o)
 		free(cfg);
 		return 1;
 	}
+	if (fx_view_write(o->dir, cfg, err, sizeof err) == -1) {
+		fprintf(stderr, "fakexen: %s\n", err);
+		return 1;
+	}
 	fx_path(path, sizeof path, o->dir, "state");
-	if ((s = fx_state_create(path, err, sizeof err)) == NULL) {
+	if ((s = fx_state_create(path, cfg->nwork, err, sizeof err)) == NULL) {
 		fprintf(stderr, "fakexen: %s\n", err);
 		return 1;
 	}

@@ -122,13 +122,33 @@ fx_find_dom(struct fx_config *cfg, uint32_t domid)
 	return NULL;
 }
 
+static int fx_config_parse(const char *path, struct fx_config *cfg, char *err, size_t errlen);
+
+int
+fx_config_load(const char *path, struct fx_config *cfg, char *err, size_t errlen)
+{
+	if (fx_config_parse(path, cfg, err, errlen) == 0)
+		return 0;
+	fx_config_free(cfg);
+	return -1;
+}
+
+void
+fx_config_free(struct fx_config *cfg)
+{
+	free(cfg->work);
+	cfg->work = NULL;
+	cfg->nwork = cfg->work_cap = 0;
+}
+
 const struct fx_cfg_dom *
 fx_config_dom(const struct fx_config *cfg, uint32_t domid)
 {
 	return fx_find_dom((struct fx_config *)cfg, domid);
 }
 
-/* domain ID [name N] [vcpus N] [weight W] [kernel PATH] [type pv|hvm|pvh] [memory MB] */
+/* domain ID [name N] [vcpus N] [weight W] [kernel PATH] [type pv|hvm|pvh] [memory MB]
+ *           [privcmd restricted|unrestricted] [perf none] */
 static int
 fx_dir_domain(struct fx_parse *p, char **t, int n)
 {
@@ -185,9 +205,23 @@ fx_dir_domain(struct fx_parse *p, char **t, int n)
 				d->guest = FX_GUEST_PVH;
 			else
 				return fx_perr(p, "domain type: '%s' is not pv, hvm or pvh", v);
+		} else if (strcmp(k, "perf") == 0) {
+			if (strcmp(v, "none") != 0)
+				return fx_perr(p, "domain perf: '%s' is not none", v);
+			d->noperf = 1;
+		} else if (strcmp(k, "privcmd") == 0) {
+			if (strcmp(v, "restricted") == 0)
+				d->restricted = 1;
+			else if (strcmp(v, "unrestricted") == 0)
+				d->restricted = 0;
+			else
+				return fx_perr(p, "domain privcmd: '%s' is not restricted or "
+				    "unrestricted", v);
+			if (d->restricted && id == 0)
+				return fx_perr(p, "domain 0: Linux restricts privcmd only in a domU");
 		} else
 			return fx_perr(p, "domain: unknown attribute '%s' (name, vcpus, "
-			    "weight, kernel, type, memory)", k);
+			    "weight, kernel, type, memory, privcmd, perf)", k);
 	}
 	cfg->ndoms++;
 	return 0;
@@ -230,8 +264,15 @@ fx_dir_work(struct fx_parse *p, char **t, int n)
 
 	if (n != 5)
 		return fx_perr(p, "work: usage: work DOMAIN xen|kernel|user TARGET WEIGHT");
-	if (cfg->nwork == FX_MAX_WORK)
-		return fx_perr(p, "too many work lines (at most %d)", FX_MAX_WORK);
+	if (cfg->nwork == cfg->work_cap) {
+		uint32_t cap = cfg->work_cap ? 2 * cfg->work_cap : 64;
+		struct fx_cfg_work *nw;
+
+		if (cap > FX_MAX_WORK || (nw = realloc(cfg->work, cap * sizeof(*nw))) == NULL)
+			return fx_perr(p, "too many work lines (at most %d)", FX_MAX_WORK);
+		cfg->work = nw;
+		cfg->work_cap = cap;
+	}
 	w = &cfg->work[cfg->nwork];
 	memset(w, 0, sizeof *w);
 	w->line = p->line;
@@ -326,7 +367,7 @@ fx_dir_fault(struct fx_parse *p, char **t, int n)
 	struct fx_config *cfg = p->cfg;
 
 	if (n < 2)
-		return fx_perr(p, "fault: usage: fault ring_slots|hypercall|destroy|kill_primary ...");
+		return fx_perr(p, "fault: usage: fault ring_slots|hypercall|destroy|kill_primary|xenstore ...");
 	if (strcmp(t[1], "ring_slots") == 0) {
 		if (n != 3)
 			return fx_perr(p, "fault ring_slots: usage: fault ring_slots N");
@@ -390,8 +431,14 @@ fx_dir_fault(struct fx_parse *p, char **t, int n)
 		cfg->ntimed++;
 		return 0;
 	}
+	if (strcmp(t[1], "xenstore") == 0) {
+		if (n != 3 || strcmp(t[2], "silent") != 0)
+			return fx_perr(p, "fault xenstore: usage: fault xenstore silent");
+		cfg->xs_silent = 1;
+		return 0;
+	}
 	return fx_perr(p, "fault: unknown kind '%s' (ring_slots, hypercall, destroy, "
-	    "kill_primary)", t[1]);
+	    "kill_primary, xenstore)", t[1]);
 }
 
 static int
@@ -429,8 +476,8 @@ fx_directive(struct fx_parse *p, char **t, int n)
 	return fx_perr(p, "unknown directive '%s'", k);
 }
 
-int
-fx_config_load(const char *path, struct fx_config *cfg, char *err, size_t errlen)
+static int
+fx_config_parse(const char *path, struct fx_config *cfg, char *err, size_t errlen)
 {
 	struct fx_parse p = { cfg, 0, err, errlen };
 	char buf[4096];
@@ -476,6 +523,10 @@ fx_config_load(const char *path, struct fx_config *cfg, char *err, size_t errlen
 	}
 	fclose(f);
 	p.line = 0;
+	if (cfg->nwork == 0 && (cfg->work = calloc(1, sizeof(*cfg->work))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
 	if (fx_find_dom(cfg, 0) == NULL) {
 		snprintf(err, errlen, "%s: no `domain 0 ...` line (every Xen host "
 		    "has a dom0)", path);

@@ -21,6 +21,8 @@
 struct fx_cfg_dom {
 	int		line;
 	uint32_t	domid, vcpus, weight, guest;
+	uint32_t	restricted;		/* privcmd refuses hypercalls (a domU's Linux default) */
+	uint32_t	noperf;			/* a kernel without perf events (ENOSYS) */
 	uint64_t	memory_mb;
 	char		name[FX_NAME_LEN];
 	char		kernel[PATH_MAX];	/* "" = none */
@@ -48,20 +50,23 @@ struct fx_cfg_timed {
 struct fx_config {
 	char		path[PATH_MAX];
 	uint32_t	pcpus, num_events, rate, timeslice_us, ring_slots;
+	uint32_t	xs_silent;		/* fault xenstore silent */
 	uint64_t	seed, limit;
 	char		cpu_type[XENOPROF_CPU_TYPE_SIZE];
 	char		xen_image[PATH_MAX];
 	int		xen_image_line;
 	uint32_t	ndoms, nwork, nfaults, ntimed;
 	struct fx_cfg_dom doms[FX_MAX_DOMS];
-	struct fx_cfg_work work[FX_MAX_WORK];
+	uint32_t	work_cap;
+	struct fx_cfg_work *work;	/* nwork lines, as many as the file has; owned */
 	struct fx_fault	faults[FX_MAX_FAULTS];
 	struct fx_cfg_timed timed[FX_MAX_TIMED];
 };
 
-/* Parse PATH into CFG (caller-owned, large: allocate it).  0, or -1 and
- * "PATH:LINE: what is wrong" in ERR. */
+/* Parse PATH into CFG (caller-owned, large: allocate it; free its parts
+ * with fx_config_free).  0, or -1 and "PATH:LINE: what is wrong" in ERR. */
 int	fx_config_load(const char *path, struct fx_config *cfg, char *err, size_t errlen);
+void	fx_config_free(struct fx_config *cfg);
 const struct fx_cfg_dom *fx_config_dom(const struct fx_config *, uint32_t domid);
 
 #endif

@@ -94,7 +94,7 @@ fx_hyp_fault(struct fx_state *s, unsigned key, uint32_t domid)
 static int
 fx_pages_busy(struct fx_state *s, unsigned slot)
 {
-	uint64_t lo = fx_slot_offset(slot), hi = lo + FX_DOM_PAGES * FX_PAGE;
+	uint64_t lo = fx_slot_offset(s, slot), hi = lo + FX_DOM_PAGES * FX_PAGE;
 	int busy = 0;
 
 	for (unsigned i = 0; i < FX_MAX_MAPS; i++) {
@@ -184,7 +184,7 @@ fx_alloc(struct fx_state *s, unsigned slot, int32_t max_samples)
 	bufsize = hdr + (uint32_t)(max_samples - 1) * es;
 	npages = (d->nvcpus * bufsize - 1) / FX_PAGE + 1;
 
-	memset((char *)s + fx_slot_offset(slot), 0, FX_DOM_PAGES * FX_PAGE);
+	memset((char *)s + fx_slot_offset(s, slot), 0, FX_DOM_PAGES * FX_PAGE);
 	d->npages = npages;
 	d->nbuf = d->nvcpus;
 	d->bufsize = bufsize;
@@ -836,7 +836,7 @@ fx_hyp_map_frame(struct fx_state *s, const struct fx_caller *c, uint32_t dom,
 	    owner != c->domid)
 		return -EPERM;
 	*slotp = slot;
-	*off = fx_slot_offset(slot) + (uint64_t)page * FX_PAGE;
+	*off = fx_slot_offset(s, slot) + (uint64_t)page * FX_PAGE;
 	return 0;
 }
 

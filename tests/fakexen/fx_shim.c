@@ -6,10 +6,16 @@
  * run unchanged; this library answers their device calls:
  *
  *   open*("/dev/xen/privcmd" | "/proc/xen/privcmd")  -> a real fd on the
- *        marker file DIR/privcmd; every other /dev/xen, /proc/xen and
- *        /sys/hypervisor path -> ENOENT (so /dev/xen/hypercall is absent and
- *        libxencall falls back to locked anonymous pages, as without the
- *        buffer device);
+ *        marker file DIR/privcmd;
+ *   open*("/sys/hypervisor/...", "/sys/kernel/notes", "/proc/xen/capabilities")
+ *        -> the simulated domain's own, DIR/view/domN/... (fx_view.c): the
+ *        host's hypervisor and the domain's kernel as the guest sees them;
+ *        (fopen too: glibc's fopen does not open through the PLT);
+ *   syscall(SYS_perf_event_open) -> ENOSYS in a domain whose kernel has no
+ *        perf events (`domain N ... perf none`), else the real one;
+ *   every other /dev/xen and /proc/xen path -> ENOENT (so /dev/xen/hypercall
+ *        is absent and libxencall falls back to locked anonymous pages, as
+ *        without the buffer device);
  *   ioctl(privcmd, HYPERCALL)     -> fx_hyp_hypercall() as domain
  *        $FAKEXEN_DOMID against $FAKEXEN_STATE;
  *   mmap(privcmd)                 -> an empty PROT_NONE reservation, like
@@ -36,6 +42,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +63,9 @@ static int (*real_openat)(int, const char *, int, ...);
 static int (*real_ioctl)(int, unsigned long, ...);
 static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 static int (*real_munmap)(void *, size_t);
+static FILE *(*real_fopen)(const char *, const char *);
+static long (*real_syscall)(long, ...);
+static FILE *(*real_fopen64)(const char *, const char *);
 
 static pthread_once_t fx_once = PTHREAD_ONCE_INIT;
 static struct fx_state *fx_S;		/* published once attached */
@@ -92,6 +102,9 @@ fx_resolve(void)
 	real_ioctl = dlsym(RTLD_NEXT, "ioctl");
 	real_mmap = dlsym(RTLD_NEXT, "mmap");
 	real_munmap = dlsym(RTLD_NEXT, "munmap");
+	real_fopen = dlsym(RTLD_NEXT, "fopen");
+	real_syscall = dlsym(RTLD_NEXT, "syscall");
+	real_fopen64 = dlsym(RTLD_NEXT, "fopen64");
 	__atomic_store_n(&real_open, dlsym(RTLD_NEXT, "open"), __ATOMIC_RELEASE);
 }
 
@@ -164,14 +177,45 @@ fx_is_xen_path(const char *p)
 	    strncmp(p, "/sys/hypervisor", 15) == 0;
 }
 
+/* A file of the simulated domain's view (fx_view.c) rather than the host's. */
+static int
+fx_is_view_path(const char *p)
+{
+	return (strncmp(p, "/sys/hypervisor", 15) == 0 && (p[15] == '\0' || p[15] == '/')) ||
+	    strcmp(p, "/sys/kernel/notes") == 0 || strcmp(p, "/proc/xen/capabilities") == 0;
+}
+
+/* The file of the domain's view that stands for P; -1 outside `fakexen exec`. */
+static int
+fx_view_path(const char *p, char *buf, size_t len)
+{
+	const char *dir = getenv("FAKEXEN_DIR"), *dom = getenv("FAKEXEN_DOMID");
+
+	if (dir == NULL || dom == NULL)
+		return -1;
+	snprintf(buf, len, "%s/view/dom%s%s", dir, dom, p);
+	return 0;
+}
+
 /* Returns an fd, -1 with errno, or -2 for "not ours". */
 static int
 fx_open_xen(const char *p, int flags)
 {
 	int fd;
 
-	if (p == NULL || !fx_is_xen_path(p))
+	if (p == NULL || (!fx_is_xen_path(p) && !fx_is_view_path(p)))
 		return -2;
+	if (fx_is_view_path(p)) {
+		char view[4096];
+
+		if (fx_view_path(p, view, sizeof view) == -1) {
+			errno = ENOENT;
+			return -1;
+		}
+		fd = real_open(view, flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_TMPFILE));
+		FX_TRACE("open(%s) -> %s: %d\n", p, view, fd);
+		return fd;
+	}
 	if (strcmp(p, "/dev/xen/privcmd") == 0 || strcmp(p, "/proc/xen/privcmd") == 0) {
 		pthread_once(&fx_once, fx_attach);
 		if (fx_state() == NULL) {
@@ -240,6 +284,38 @@ openat64(int dirfd, const char *p, int flags, ...)
 	mode_t mode = 0;
 	FX_MODE_ARG(flags, mode);
 	return fx_do_open(dirfd, p, flags, mode);
+}
+
+/* glibc's fopen opens without the PLT: the view's files need their own. */
+static FILE *
+fx_do_fopen(FILE *(*real)(const char *, const char *), const char *p, const char *m)
+{
+	char view[4096];
+
+	fx_resolve();
+	if (p != NULL && fx_is_view_path(p)) {
+		if (fx_view_path(p, view, sizeof view) == -1) {
+			errno = ENOENT;
+			return NULL;
+		}
+		FX_TRACE("fopen(%s) -> %s\n", p, view);
+		return real(view, m);
+	}
+	return real(p, m);
+}
+
+FX_EXPORT FILE *
+fopen(const char *p, const char *m)
+{
+	fx_resolve();
+	return fx_do_fopen(real_fopen, p, m);
+}
+
+FX_EXPORT FILE *
+fopen64(const char *p, const char *m)
+{
+	fx_resolve();
+	return fx_do_fopen(real_fopen64 ? real_fopen64 : real_fopen, p, m);
 }
 
 FX_EXPORT int __open_2(const char *, int);
@@ -385,6 +461,54 @@ fx_mmapbatch(struct fx_state *s, const struct fx_caller *c,
 	return 0;
 }
 
+static int
+fx_restricted(struct fx_state *s, uint32_t domid)
+{
+	int slot, r;
+
+	fx_lock(s);
+	slot = fx_slot_by_domid(s, domid);
+	r = slot >= 0 && s->dom[slot].restricted;
+	fx_unlock(s);
+	return r;
+}
+
+/* The guest kernel of this domain has no perf events? */
+static int
+fx_noperf(void)
+{
+	struct fx_state *s;
+	int slot, r = 0;
+
+	pthread_once(&fx_once, fx_attach);
+	if ((s = fx_state()) == NULL)
+		return 0;
+	fx_lock(s);
+	slot = fx_slot_by_domid(s, fx_domid);
+	r = slot >= 0 && s->dom[slot].noperf;
+	fx_unlock(s);
+	return r;
+}
+
+FX_EXPORT long
+syscall(long n, ...)
+{
+	long a[6];
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	fx_resolve();
+	if (n == SYS_perf_event_open && fx_noperf()) {
+		FX_TRACE("perf_event_open -> ENOSYS (perf none)\n");
+		errno = ENOSYS;
+		return -1;
+	}
+	return real_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
 FX_EXPORT int
 ioctl(int fd, unsigned long req, ...)
 {
@@ -410,7 +534,11 @@ ioctl(int fd, unsigned long req, ...)
 			r = -EFAULT;
 			break;
 		}
-		r = fx_hyp_hypercall(s, &c, h->op, (const uint64_t *)h->arg);
+		/* Linux's privcmd in a domU, unless loaded with unrestricted=1. */
+		if (fx_restricted(s, c.domid))
+			r = -EPERM;
+		else
+			r = fx_hyp_hypercall(s, &c, h->op, (const uint64_t *)h->arg);
 		FX_TRACE("hypercall %llu(%llu) -> %ld\n", (unsigned long long)h->op,
 		    (unsigned long long)h->arg[0], r);
 		break;

@@ -46,7 +46,7 @@
 #include "fx_sim.h"
 
 #define FX_NPCS		64	/* PCs drawn per frame (power of 2) */
-#define FX_PICK		1024	/* work-selection table per domain (power of 2) */
+#define FX_PICK		1024	/* work-selection table per domain, at least (power of 2) */
 #define FX_CHUNK	65536	/* samples per lock hold */
 
 struct fx_gwork {
@@ -59,7 +59,8 @@ struct fx_gdom {
 	unsigned	nwork;
 	uint32_t	weight, nvcpus;
 	unsigned	rr;		/* next vCPU to hand out */
-	uint16_t	pick[FX_PICK];	/* index into fx_sim.work */
+	uint32_t	npick;		/* power of 2, >= 4 entries per work line */
+	uint32_t       *pick;		/* index into fx_sim.work; owned */
 };
 
 struct fx_sim {
@@ -194,25 +195,32 @@ fx_sim_create(const struct fx_config *cfg, char *err, size_t errlen)
 			}
 		if (gd->nwork == 0)
 			continue;
+		for (gd->npick = FX_PICK; gd->npick < 4 * gd->nwork; gd->npick *= 2)
+			;
+		if ((gd->pick = calloc(gd->npick, sizeof(*gd->pick))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			fx_sim_free(sim);
+			return NULL;
+		}
 		for (unsigned w = 0; w < sim->nwork; w++) {
 			uint64_t n;
 
 			if (sim->work[w].slot != d)
 				continue;
-			n = (uint64_t)sim->work[w].weight * FX_PICK / total;
+			n = (uint64_t)sim->work[w].weight * gd->npick / total;
 			if (n == 0)
 				n = 1;
-			for (; n > 0 && filled < FX_PICK; n--)
-				gd->pick[filled++] = (uint16_t)w;
+			for (; n > 0 && filled < gd->npick; n--)
+				gd->pick[filled++] = w;
 		}
 		/* rounding leftovers: deal them out in config order */
-		for (unsigned w = 0; filled < FX_PICK; w = (w + 1) % sim->nwork)
+		for (unsigned w = 0; filled < gd->npick; w = (w + 1) % sim->nwork)
 			if (sim->work[w].slot == d)
-				gd->pick[filled++] = (uint16_t)w;
+				gd->pick[filled++] = w;
 		/* shuffle so consecutive random indexes are independent of order */
-		for (unsigned i = FX_PICK - 1; i > 0; i--) {
+		for (unsigned i = gd->npick - 1; i > 0; i--) {
 			unsigned j = (unsigned)(fx_splitmix(&seed) % (i + 1));
-			uint16_t t = gd->pick[i];
+			uint32_t t = gd->pick[i];
 			gd->pick[i] = gd->pick[j];
 			gd->pick[j] = t;
 		}
@@ -238,6 +246,7 @@ fx_sim_install(struct fx_sim *sim, struct fx_state *s)
 	s->num_events = cfg->num_events;
 	snprintf(s->cpu_type, sizeof s->cpu_type, "%s", cfg->cpu_type);
 	s->ring_slots = cfg->ring_slots;
+	s->xs_silent = cfg->xs_silent;
 	s->ndoms = cfg->ndoms;
 	for (unsigned d = 0; d < cfg->ndoms; d++) {
 		const struct fx_cfg_dom *cd = &cfg->doms[d];
@@ -249,6 +258,8 @@ fx_sim_install(struct fx_sim *sim, struct fx_state *s)
 		dom->nvcpus = cd->vcpus;
 		dom->weight = cd->weight;
 		dom->guest = cd->guest;
+		dom->restricted = cd->restricted;
+		dom->noperf = cd->noperf;
 		dom->tot_pages = cd->memory_mb * 256;
 		dom->xp_shared_with = -1;
 		snprintf(dom->name, sizeof dom->name, "%s", cd->name);
@@ -354,7 +365,7 @@ fx_sample(struct fx_sim *sim, unsigned p, const unsigned *armed, unsigned narmed
 
 	if (slot < 0 || s->dom[slot].state != FX_DOM_LIVE)
 		return;			/* idle pCPU, or its domain just died */
-	gw = &sim->work[sim->dom[slot].pick[fx_rand(sim) & (FX_PICK - 1)]];
+	gw = &sim->work[sim->dom[slot].pick[fx_rand(sim) & (sim->dom[slot].npick - 1)]];
 	r = fx_rand(sim);
 	for (unsigned l = 1; l < gw->nlevels; l++)
 		frames[l - 1] = gw->pcs[l][(r >> (6 * l)) & (FX_NPCS - 1)];
@@ -511,6 +522,8 @@ fx_sim_free(struct fx_sim *sim)
 	if (sim == NULL)
 		return;
 	fx_sim_stop(sim);
+	for (unsigned d = 0; d < FX_MAX_DOMS; d++)
+		free(sim->dom[d].pick);
 	free(sim->work);
 	free(sim);
 }

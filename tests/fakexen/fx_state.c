@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,25 +18,30 @@
 
 /* Create (truncate) PATH, size it and initialise an empty host. */
 struct fx_state *
-fx_state_create(const char *path, char *err, size_t errlen)
+fx_state_create(const char *path, uint32_t nwork, char *err, size_t errlen)
 {
 	pthread_mutexattr_t a;
 	struct fx_state *s;
 	struct stat st;
+	uint64_t hdr, bytes;
 	void *p;
 	int fd;
+
+	hdr = sizeof(struct fx_state) + (uint64_t)nwork * sizeof(struct fx_work);
+	hdr = hdr < FX_HDR_MIN ? FX_HDR_MIN : (hdr + FX_HDR_MIN - 1) / FX_HDR_MIN * FX_HDR_MIN;
+	bytes = hdr + FX_FRAME_BYTES;
 
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (ftruncate(fd, FX_FILE_BYTES) == -1 || fstat(fd, &st) == -1) {
+	if (ftruncate(fd, (off_t)bytes) == -1 || fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "cannot size %s: %s", path, strerror(errno));
 		close(fd);
 		return NULL;
 	}
-	p = mmap(NULL, FX_FILE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
 		snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
@@ -49,6 +55,8 @@ fx_state_create(const char *path, char *err, size_t errlen)
 	pthread_mutexattr_destroy(&a);
 	s->layout = FX_LAYOUT;
 	s->frame_ino = st.st_ino;
+	s->hdr_bytes = hdr;
+	s->file_bytes = bytes;
 	s->primary = -1;
 	s->primary_pid = 0;
 	s->xstate = FX_XS_IDLE;
@@ -72,12 +80,13 @@ fx_state_map(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) == -1 || st.st_size < (off_t)FX_FILE_BYTES) {
+	if (fstat(fd, &st) == -1 || st.st_size < (off_t)(FX_HDR_MIN + FX_FRAME_BYTES)) {
 		snprintf(err, errlen, "%s is not a fakexen state file", path);
 		close(fd);
 		return NULL;
 	}
-	p = mmap(NULL, FX_FILE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* The size is in the header; the file is at least that big. */
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
 		snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
@@ -85,10 +94,10 @@ fx_state_map(const char *path, char *err, size_t errlen)
 	}
 	s = p;
 	if (__atomic_load_n(&s->magic, __ATOMIC_ACQUIRE) != FX_MAGIC ||
-	    s->layout != FX_LAYOUT) {
+	    s->layout != FX_LAYOUT || s->file_bytes != (uint64_t)st.st_size) {
 		snprintf(err, errlen, "%s: wrong magic or layout (stale state from "
 		    "another build? run `fakexen up` again)", path);
-		munmap(p, FX_FILE_BYTES);
+		munmap(p, (size_t)st.st_size);
 		return NULL;
 	}
 	return s;
@@ -98,7 +107,7 @@ void
 fx_state_unmap(struct fx_state *s)
 {
 	if (s != NULL)
-		munmap(s, FX_FILE_BYTES);
+		munmap(s, s->file_bytes);
 }
 
 /* The lock survives a holder's death: state is then used as left. */
@@ -122,16 +131,16 @@ fx_slot_mfn(unsigned slot)
 }
 
 uint64_t
-fx_slot_offset(unsigned slot)
+fx_slot_offset(const struct fx_state *s, unsigned slot)
 {
-	return FX_HDR_BYTES + (uint64_t)slot * FX_DOM_PAGES * FX_PAGE;
+	return s->hdr_bytes + (uint64_t)slot * FX_DOM_PAGES * FX_PAGE;
 }
 
 /* vCPU VCPU's ring of domain slot SLOT (the buffers are packed). */
 struct xenoprof_buf *
 fx_ring(struct fx_state *s, unsigned slot, unsigned vcpu)
 {
-	return (struct xenoprof_buf *)((char *)s + fx_slot_offset(slot) +
+	return (struct xenoprof_buf *)((char *)s + fx_slot_offset(s, slot) +
 	    (size_t)vcpu * s->dom[slot].bufsize);
 }
 
@@ -181,7 +190,7 @@ truth_groups(const struct fx_state *s, unsigned *group, unsigned *of)
 {
 	unsigned n = 0;
 
-	for (unsigned w = 0; w < s->nwork && w < FX_MAX_WORK; w++) {
+	for (unsigned w = 0; w < s->nwork; w++) {
 		const struct fx_work *a = &s->work[w];
 		unsigned g;
 
@@ -202,13 +211,19 @@ truth_groups(const struct fx_state *s, unsigned *group, unsigned *of)
 void
 fx_truth_json(struct fx_state *s, FILE *f)
 {
-	unsigned group[FX_MAX_WORK], of[FX_MAX_WORK], n;
-	uint64_t del[FX_MAX_WORK], lost[FX_MAX_WORK];
+	unsigned *group, *of, n, nw = s->nwork ? s->nwork : 1;
+	uint64_t *del, *lost;
 
+	group = calloc(nw, sizeof(*group));
+	of = calloc(nw, sizeof(*of));
+	del = calloc(nw, sizeof(*del));
+	lost = calloc(nw, sizeof(*lost));
+	if (group == NULL || of == NULL || del == NULL || lost == NULL) {
+		fprintf(f, "{\"error\":\"out of memory\"}\n");
+		goto out;
+	}
 	fx_lock(s);
 	n = truth_groups(s, group, of);
-	memset(del, 0, sizeof del);
-	memset(lost, 0, sizeof lost);
 	for (unsigned w = 0; w < s->nwork; w++) {
 		del[of[w]] += s->work[w].delivered;
 		lost[of[w]] += s->work[w].lost;
@@ -228,6 +243,11 @@ fx_truth_json(struct fx_state *s, FILE *f)
 	}
 	fprintf(f, "]}\n");
 	fx_unlock(s);
+out:
+	free(group);
+	free(of);
+	free(del);
+	free(lost);
 }
 
 /*
@@ -238,14 +258,20 @@ fx_truth_json(struct fx_state *s, FILE *f)
 void
 fx_truth_lines(struct fx_state *s, FILE *f)
 {
-	unsigned group[FX_MAX_WORK], of[FX_MAX_WORK], n;
-	uint64_t del[FX_MAX_WORK], lost[FX_MAX_WORK], unp[FX_MAX_WORK];
+	unsigned *group, *of, n, nw = s->nwork ? s->nwork : 1;
+	uint64_t *del, *lost, *unp;
 
+	group = calloc(nw, sizeof(*group));
+	of = calloc(nw, sizeof(*of));
+	del = calloc(nw, sizeof(*del));
+	lost = calloc(nw, sizeof(*lost));
+	unp = calloc(nw, sizeof(*unp));
+	if (group == NULL || of == NULL || del == NULL || lost == NULL || unp == NULL) {
+		fprintf(f, "error out of memory\n");
+		goto out;
+	}
 	fx_lock(s);
 	n = truth_groups(s, group, of);
-	memset(del, 0, sizeof del);
-	memset(lost, 0, sizeof lost);
-	memset(unp, 0, sizeof unp);
 	for (unsigned w = 0; w < s->nwork; w++) {
 		del[of[w]] += s->work[w].delivered;
 		lost[of[w]] += s->work[w].lost;
@@ -261,4 +287,10 @@ fx_truth_lines(struct fx_state *s, FILE *f)
 		    (unsigned long long)lost[g], (unsigned long long)unp[g]);
 	}
 	fx_unlock(s);
+out:
+	free(group);
+	free(of);
+	free(del);
+	free(lost);
+	free(unp);
 }

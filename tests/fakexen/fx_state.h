@@ -5,7 +5,7 @@
  * Everything fakexen knows lives in the state file DIR/state: the domain
  * table, the global xenoprof state (a port of the statics of Xen 4.17's
  * xen/common/xenoprof.c), the fault table, the ground-truth counters and,
- * after FX_HDR_BYTES, the "machine frames" that hold the xenoprof rings.
+ * after fx_state.hdr_bytes, the "machine frames" that hold the xenoprof rings.
  *
  * Who maps it:
  *   - the simulator process (`fakexen up`) creates it, generates samples;
@@ -35,22 +35,22 @@
 #include <xen/xenoprof.h>
 
 #define FX_MAGIC	0x314e45584b414646ull	/* "FFAKXEN1" */
-#define FX_LAYOUT	3
+#define FX_LAYOUT	4
 
 #define FX_PAGE		4096u
-#define FX_MAX_DOMS	32		/* domain slots */
+#define FX_MAX_DOMS	256		/* domain slots (frames are sparse in the file) */
 #define FX_MAX_VCPUS	128		/* per domain */
 #define FX_MAX_PCPUS	256
-#define FX_MAX_WORK	256
-#define FX_MAX_FAULTS	32
-#define FX_MAX_MAPS	256		/* (pid, slot) mappings tracked for EBUSY */
+#define FX_MAX_WORK	(1u << 20)	/* work lines: sized by the config, up to this */
+#define FX_MAX_FAULTS	256
+#define FX_MAX_MAPS	4096		/* (pid, slot) mappings tracked for EBUSY */
 #define FX_NAME_LEN	64
 #define FX_SYM_LEN	128
 #define FX_NCOUNTERS	8		/* OP_MAX_COUNTER in Xen */
 #define FX_DOM_PAGES	32		/* MAX_OPROF_SHARED_PAGES in Xen */
 #define FX_MFN_BASE	0x80000ull	/* machine frame of slot 0, page 0 */
-#define FX_HDR_BYTES	(1u << 20)	/* frames start at this file offset */
-#define FX_FILE_BYTES	(FX_HDR_BYTES + FX_MAX_DOMS * FX_DOM_PAGES * FX_PAGE)
+#define FX_HDR_MIN	(1u << 20)	/* frames start at fx_state.hdr_bytes, at least this */
+#define FX_FRAME_BYTES	((uint64_t)FX_MAX_DOMS * FX_DOM_PAGES * FX_PAGE)
 
 /* fx_dom.state */
 enum { FX_DOM_FREE = 0, FX_DOM_LIVE, FX_DOM_DYING };
@@ -83,6 +83,8 @@ struct fx_dom {
 	uint32_t	weight;
 	uint32_t	guest;		/* FX_GUEST_* */
 	uint32_t	refs;		/* active + passive list references */
+	uint32_t	restricted;	/* the guest kernel's privcmd refuses hypercalls (EPERM) */
+	uint32_t	noperf;		/* the guest kernel has no perf_event_open (ENOSYS) */
 	char		name[FX_NAME_LEN];
 	uint64_t	tot_pages;
 	uint64_t	cpu_time_ns;
@@ -133,8 +135,11 @@ struct fx_state {
 	uint32_t	num_events;
 	char		cpu_type[XENOPROF_CPU_TYPE_SIZE];
 	uint32_t	ring_slots;	/* fault: clamp max_samples, 0 = off */
+	uint32_t	xs_silent;	/* fault: xenstore accepts but never answers */
 	int32_t		sim_pid;
 	uint64_t	frame_ino;	/* st_ino of the state file */
+	uint64_t	hdr_bytes;	/* the frames' file offset: header + work lines */
+	uint64_t	file_bytes;	/* hdr_bytes + FX_FRAME_BYTES */
 
 	uint32_t	ndoms;		/* slots in use (some may be FREE) */
 	struct fx_dom	dom[FX_MAX_DOMS];
@@ -158,24 +163,25 @@ struct fx_state {
 	/* ground truth, written by the generator */
 	uint64_t	generated, delivered, lost, unprofiled;
 	uint64_t	ticks;		/* virtual time: sample periods elapsed */
-	uint32_t	nwork;
-	struct fx_work	work[FX_MAX_WORK];
-
 	uint32_t	nfaults;
 	struct fx_fault	faults[FX_MAX_FAULTS];
 	struct fx_map	maps[FX_MAX_MAPS];
+
+	uint32_t	nwork;		/* as many as the config has */
+	struct fx_work	work[];
 };
 
-_Static_assert(sizeof(struct fx_state) <= FX_HDR_BYTES, "state header too big");
+_Static_assert(sizeof(struct fx_state) <= FX_HDR_MIN, "state header too big");
 
 /* fx_state.c */
-struct fx_state *fx_state_create(const char *path, char *err, size_t errlen);
+/* Create (truncate) PATH for a host of NWORK work lines. */
+struct fx_state *fx_state_create(const char *path, uint32_t nwork, char *err, size_t errlen);
 struct fx_state *fx_state_map(const char *path, char *err, size_t errlen);
 void		 fx_state_unmap(struct fx_state *);
 void		 fx_lock(struct fx_state *);
 void		 fx_unlock(struct fx_state *);
 uint64_t	 fx_slot_mfn(unsigned slot);
-uint64_t	 fx_slot_offset(unsigned slot);
+uint64_t	 fx_slot_offset(const struct fx_state *, unsigned slot);
 struct xenoprof_buf *fx_ring(struct fx_state *, unsigned slot, unsigned vcpu);
 int		 fx_slot_by_domid(const struct fx_state *, uint32_t domid);
 const char	*fx_mode_name(unsigned mode);

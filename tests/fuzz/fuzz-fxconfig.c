@@ -54,6 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint32_t i = 0; i < cfg.ndoms; i++)
 			if (strnlen(cfg.doms[i].name, FX_NAME_LEN) == FX_NAME_LEN)
 				__builtin_trap();
+		fx_config_free(&cfg);
 	} else {
 		size_t n = strnlen(err, sizeof(err));
 

@@ -7,10 +7,6 @@
 FAKEXEN=$top_builddir/tests/fakexen/fakexen
 FIXTURE_SRC=$top_builddir/tests/fakexen/fx-fixture
 export XENPROF_RUNDIR=$T/run
-# The simulated host has no sysfs of its own (no running Xen or dom0 kernel
-# build-id to check images against): an empty root says so.
-export XENPROF_SYSROOT=$T/sysroot
-mkdir -p "$XENPROF_SYSROOT"
 HOST=$T/host
 APP_PIDS=""
 

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <linux/perf_event.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -1403,6 +1404,91 @@ test_live_cpu_clock(void)
 	    "seen, without build id (kernel gave none)", bid.len);
 }
 
+/* /sys/hypervisor/properties/buildid: raw bytes (Linux), hex text, <denied>. */
+static void
+test_sysfs_build_id(void)
+{
+	static const uint8_t raw[20] = { 0x15, 0x1b, 0x37, 0x3f, 0xd6, 0x4b, 0x32, 0x15, 0x93,
+	    0xbf, 0x98, 0x7f, 0xd9, 0x23, 0xcd, 0x10, 0xda, 0xba, 0xda, 0xc4 };
+	char path[] = "/tmp/xenprof-test-bid.XXXXXX";
+	uint8_t out[64];
+	int fd = mkstemp(path);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT(write(fd, raw, sizeof(raw)) == (ssize_t)sizeof(raw));
+	CU_ASSERT_EQUAL(hv_sysfs_build_id(path, out, sizeof(out)), 20);
+	CU_ASSERT(memcmp(out, raw, 20) == 0);
+	CU_ASSERT(ftruncate(fd, 0) == 0);
+	CU_ASSERT(pwrite(fd, "151b373fd64b321593bf987fd923cd10dabadac4\n", 41, 0) == 41);
+	CU_ASSERT_EQUAL(hv_sysfs_build_id(path, out, sizeof(out)), 20);
+	CU_ASSERT(memcmp(out, raw, 20) == 0);
+	CU_ASSERT(ftruncate(fd, 0) == 0);
+	CU_ASSERT(pwrite(fd, "<denied>", 8, 0) == 8);
+	CU_ASSERT_EQUAL(hv_sysfs_build_id(path, out, sizeof(out)), 0);
+	CU_ASSERT(ftruncate(fd, 0) == 0);
+	CU_ASSERT_EQUAL(hv_sysfs_build_id(path, out, sizeof(out)), 0);
+	close(fd);
+	unlink(path);
+	CU_ASSERT_EQUAL(hv_sysfs_build_id(path, out, sizeof(out)), 0);
+}
+
+struct sb_seen {
+	pid_t	child;
+	int	exec_comm, exec_mmap;
+};
+
+static void
+sb_comm(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec)
+{
+	struct sb_seen *w = ctx;
+
+	if ((pid_t)pid == w->child && exec)
+		w->exec_comm = 1;
+}
+
+static void
+sb_mmap(void *ctx, uint32_t pid, uint32_t tid, uint64_t start, uint64_t len, uint64_t pgoff,
+    const char *path, const uint8_t *bid, size_t bidlen, bool exec)
+{
+	struct sb_seen *w = ctx;
+
+	if ((pid_t)pid == w->child && exec && strstr(path, "true") != NULL)
+		w->exec_mmap = 1;
+}
+
+/*
+ * The process-tracking side band of the xenoprof backend (a software
+ * dummy event: a kernel without a PMU driver has it): a process started
+ * while it is on is told of by its exec's COMM and MMAP2 records.
+ */
+static void
+test_live_sideband(void)
+{
+	struct perf_sideband *sb;
+	struct sb_seen w = { 0 };
+	struct hv_sink sink = { .ctx = &w, .comm = sb_comm, .mmap = sb_mmap };
+	char err[HV_ERR_LEN];
+	int status;
+
+	if ((sb = perf_sideband_open(err, sizeof(err))) == NULL) {
+		fprintf(stderr, "\n  perf_sideband_open: %s\n", err);
+		CU_FAIL_FATAL("the side band does not open (run as root)");
+	}
+	CU_ASSERT_EQUAL_FATAL(perf_sideband_enable(sb, true, err, sizeof(err)), 0);
+	if ((w.child = fork()) == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	CU_ASSERT_FATAL(w.child > 0);
+	waitpid(w.child, &status, 0);
+	CU_ASSERT(perf_sideband_drain(sb, &sink) > 0);
+	CU_ASSERT(w.exec_comm);
+	CU_ASSERT(w.exec_mmap);
+	CU_ASSERT_EQUAL(perf_sideband_lost(sb), 0);
+	CU_ASSERT_EQUAL(perf_sideband_enable(sb, false, err, sizeof(err)), 0);
+	perf_sideband_close(sb);
+}
+
 /* ===================================================================== */
 
 int
@@ -1427,7 +1513,9 @@ main(void)
 	    CU_add_test(s, "order: exec on cpu 1, fork on cpu 0", test_order_exec_fork) == NULL ||
 	    CU_add_test(s, "order: horizon, ties, no time, wrap", test_order_horizon) == NULL ||
 	    CU_add_test(s, "order: many records, rings and drains", test_order_many) == NULL ||
-	    CU_add_test(s, "live: system-wide cpu-clock", test_live_cpu_clock) == NULL) {
+	    CU_add_test(s, "live: system-wide cpu-clock", test_live_cpu_clock) == NULL ||
+	    CU_add_test(s, "sysfs build-id: raw, hex, <denied>", test_sysfs_build_id) == NULL ||
+	    CU_add_test(s, "live: process-tracking side band", test_live_sideband) == NULL) {
 		CU_cleanup_registry();
 		return 2;
 	}
