@@ -6,7 +6,13 @@
  * COMM, FORK, EXIT) into its ring.  A kernel with perf_event but no PMU
  * driver (a PV dom0: "no PMU driver, software events only") has it too.
  *
- * Ownership: struct perf_sideband owns its fds, mappings and bounce buffer.
+ * A drain reads every cpu's ring and delivers all it read sorted by time
+ * (order.c): an exec on one cpu and a fork on another within one drain reach
+ * the sink in the order they happened.  Nothing is held back: the samples
+ * drained after the side band must find every process they ran in.
+ *
+ * Ownership: struct perf_sideband owns its fds, mappings, bounce buffer and
+ * order queue.
  * Records lost in its rings are side band lost, not samples: they are
  * counted in the sideband's own numbers, never passed to the sink as losses.
  */
@@ -41,6 +47,8 @@ struct perf_sideband {
 	size_t		map_len;
 	uint64_t	data_size;
 	uint8_t	       *bounce;
+	struct perf_ring_ctx **rings;	/* ncpus: &cpus[i].ring, for order.c */
+	struct perf_order order;
 	uint64_t	lost;		/* side-band records the kernel dropped */
 	const struct hv_sink *sink;	/* during a drain */
 };
@@ -93,7 +101,9 @@ perf_sideband_close(struct perf_sideband *sb)
 			close(sb->cpus[i].fd);
 	}
 	free(sb->cpus);
+	free(sb->rings);
 	free(sb->bounce);
+	perf_order_free(&sb->order);
 	free(sb);
 }
 
@@ -117,6 +127,7 @@ perf_sideband_open(char *err, size_t errlen)
 	}
 	if ((sb = calloc(1, sizeof(*sb))) == NULL ||
 	    (sb->cpus = calloc((size_t)n, sizeof(*sb->cpus))) == NULL ||
+	    (sb->rings = calloc((size_t)n, sizeof(*sb->rings))) == NULL ||
 	    (sb->bounce = malloc(PERF_RECORD_MAX)) == NULL) {
 		free(cpus);
 		perf_sideband_close(sb);
@@ -126,8 +137,10 @@ perf_sideband_open(char *err, size_t errlen)
 	sb->ncpus = (uint32_t)n;
 	sb->data_size = (uint64_t)SB_PAGES * page;
 	sb->map_len = page + sb->data_size;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		sb->cpus[i].fd = -1;
+		sb->rings[i] = &sb->cpus[i].ring;
+	}
 	for (int i = 0; i < n; i++) {
 		struct sb_cpu *c = &sb->cpus[i];
 		long fd;
@@ -235,9 +248,11 @@ perf_sideband_drain(struct perf_sideband *sb, const struct hv_sink *sink)
 		uint64_t head = __atomic_load_n(&c->meta->data_head, __ATOMIC_ACQUIRE);
 		uint64_t tail = c->meta->data_tail;
 
-		tail = perf_ring_read(&c->ring, c->data, sb->data_size, tail, head, &fwd, &st);
+		tail = perf_order_collect(&sb->order, &c->ring, i, c->data, sb->data_size, tail, head,
+		    0, &fwd, &st);
 		__atomic_store_n(&c->meta->data_tail, tail, __ATOMIC_RELEASE);
 	}
+	perf_order_deliver(&sb->order, sb->rings, UINT64_MAX, &fwd, &st);
 	sb->sink = NULL;
 	return st.records;
 }
