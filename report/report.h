@@ -48,7 +48,7 @@ void report_warn_quiet(int quiet);
 /* ===================================================================== */
 /* options (xenprof-report.c)                                            */
 
-enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_FOLDED, OUT_PPROF };
+enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_FOLDED, OUT_PPROF, OUT_SVG };
 
 /* What the sample columns of a row are (opreport's "classes"). */
 enum col_axis {
@@ -306,6 +306,10 @@ struct report_stack {
 	uint32_t	domain;
 	uint32_t	col;
 	uint64_t	count;
+	/* The process the stack ran in: its executable's display path (NULL:
+	 * not recorded) and its tgid (XPS_NONE: not recorded or merged). */
+	const char     *proc;
+	uint32_t	tgid;
 };
 
 struct report_chain {
@@ -403,7 +407,7 @@ struct output {
 	void	      (*tail)(struct out_ctx *, size_t shown, size_t hidden);
 };
 
-extern const struct output out_text, out_json, out_csv, out_folded, out_pprof;
+extern const struct output out_text, out_json, out_csv, out_folded, out_pprof, out_svg;
 
 const struct output *out_lookup(enum out_format f);
 /* Sort, threshold and print R with O.  0, or -1 if writing failed. */
@@ -421,6 +425,42 @@ int out_callgraph(FILE *f, const struct report *r, const struct report_opts *opt
 void json_string(FILE *f, const char *s);
 /* Diff of one row: percent change, and "+++" / "---" / NULL status. */
 double out_diff(const struct report *r, const struct report_row *row, const char **status);
+
+/* ===================================================================== */
+/* stacks.c: the frames of a stack, root first (folded, pprof, svg)       */
+
+/* What a frame is; the svg gives each a colour family. */
+enum stk_family {
+	STK_DOMAIN,		/* the domain's root frame */
+	STK_PROCESS,		/* the process's frame (or what ran, when no process) */
+	STK_XEN,		/* hypervisor code */
+	STK_KERNEL,		/* a kernel or module */
+	STK_USER,		/* user space */
+	STK_GUEST,		/* perf's [guests] bucket (guest mode under a vPMU) */
+	STK_UNKNOWN,
+};
+
+struct stk_frame {
+	const char     *name;		/* owned by the report or the stk_ctx */
+	enum stk_family	family;
+	uint32_t	loc;		/* r->locs index; XPS_NONE for domain and process */
+	uint32_t	domain;
+};
+
+/* Domain, process, the chain's frames and the leaf. */
+#define STK_MAX_FRAMES	(XPS_CHAIN_MAX + 3)
+
+struct stk_ctx;
+
+/* A context for R's stacks (process labels computed once); NULL never. */
+struct stk_ctx *stk_new(const struct report *r);
+void stk_free(struct stk_ctx *c);
+/* Does every stack start with a domain frame (Xen host or several domains)? */
+int stk_show_domain(const struct stk_ctx *c);
+/* Frames of stack S, root first, into OUT (STK_MAX_FRAMES); their number. */
+size_t stk_frames(struct stk_ctx *c, const struct report_stack *s, struct stk_frame *out);
+/* The family of a location's frame (from its image). */
+enum stk_family stk_loc_family(const struct report *r, const struct report_loc *l);
 
 /* ===================================================================== */
 /* archive.c: --archive=FILE (ustar) and archive:FILE                     */

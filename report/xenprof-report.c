@@ -127,7 +127,7 @@ has_sort(const struct report_opts *o, int key)
 static int
 check_combinations(struct report_opts *o, char *err, size_t errlen)
 {
-	int stackfmt = o->format == OUT_FOLDED || o->format == OUT_PPROF;
+	int stackfmt = o->format == OUT_FOLDED || o->format == OUT_PPROF || o->format == OUT_SVG;
 	const char *bad = NULL;
 
 	if (o->details && o->callgraph)
@@ -142,7 +142,7 @@ check_combinations(struct report_opts *o, char *err, size_t errlen)
 		bad = "--columns cannot go with -c/--callgraph";
 	else if (stackfmt && (o->callgraph || o->details || o->nsides || o->columns != COL_EVENT ||
 			      o->accumulated))
-		bad = "--format=folded/pprof cannot go with -c, -d, -a, --columns or a { } { } diff";
+		bad = "--format=folded/pprof/svg cannot go with -c, -d, -a, --columns or a { } { } diff";
 	else if (o->format == OUT_CSV && (o->callgraph || o->details))
 		bad = "--format=csv cannot go with -c or -d (use text or json)";
 	else if (o->accumulated && o->callgraph)
@@ -282,9 +282,11 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 				o->format = OUT_FOLDED;
 			else if (strcmp(optarg, "pprof") == 0)
 				o->format = OUT_PPROF;
+			else if (strcmp(optarg, "svg") == 0)
+				o->format = OUT_SVG;
 			else {
 				snprintf(err, errlen, "--format: unknown format '%.64s'; "
-					 "use text, json, csv, folded or pprof", optarg);
+					 "use text, json, csv, folded, pprof or svg", optarg);
 				return 2;
 			}
 			break;
@@ -465,8 +467,9 @@ usage(FILE *f)
 	      "  -l, --symbols            one row per symbol instead of per image\n"
 	      "  -t, --threshold=PCT      hide rows below PCT percent\n"
 	      "      --session-dir=DIR    sessions live in DIR (default /var/lib/xenprof)\n"
-	      "      --format=FMT         text (default), json, csv, folded (flame graphs)\n"
-	      "                           or pprof (gzipped profile.proto; with -o FILE)\n"
+	      "      --format=FMT         text (default), json, csv, folded (flame graph stacks),\n"
+	      "                           pprof (gzipped profile.proto; with -o FILE) or\n"
+	      "                           svg (an interactive flame graph)\n"
 	      "  -d, --details            per-address lines inside each symbol (implies -l)\n"
 	      "  -g, --debug-info         source file:line (and inline frames with -d)\n"
 	      "  -c, --callgraph          callers and callees per function (implies -l)\n"

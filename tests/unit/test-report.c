@@ -786,9 +786,11 @@ xen_session_build(void)
 		if (si == 0) {
 			struct xps_frame fr[3] = { { idbg, 0, b.off + 4 }, { idbg, 0, g.off + 4 },
 						   { idbg, 0, mn.off + 4 } };
+			/* A stack: the daemon records its process's executable (app). */
 			k.image = idbg, k.offset = a.off + 8, k.chain = xps_profile_chain(p0, fr, 3);
+			k.app = idbg;
 			rc |= xps_profile_add(p0, &k, 100);
-			k.chain = 0, k.offset = a.off + 16;
+			k.chain = 0, k.offset = a.off + 16, k.app = XPS_NONE;
 			rc |= xps_profile_add(p0, &k, 50);
 			k.image = ix0, k.offset = xg.vaddr + 4, k.mode = XPS_MODE_XEN;
 			rc |= xps_profile_add(p0, &k, 25);
@@ -916,11 +918,14 @@ test_e2e_callgraph(void)
 	char *out, *err;
 
 	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
-	/* Folded: chains root first, domain prefix, counts sum to the total. */
+	/* Folded: domain and process root frames, then the chain root first;
+	 * where the process is unknown, what ran; counts sum to the total. */
 	CU_ASSERT_EQUAL(report_run("session:xen --format=folded", &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;main;fx_gamma;fx_beta;fx_alpha 100\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;fx_alpha 50\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "db;[user] 30\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;fx-dbg;main;fx_gamma;fx_beta;fx_alpha 100\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;[fx-dbg];fx_alpha 50\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;[xen];fx_gamma 25\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "web01;[kernel];fx_beta 40\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "db;[user];[user] 30\n"));
 	long long sum = 0;
 	for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		char *line = strndup(p, strcspn(p, "\n"));
@@ -932,8 +937,8 @@ test_e2e_callgraph(void)
 	CU_ASSERT_EQUAL(sum, 275);
 	free(out), free(err);
 	CU_ASSERT_EQUAL(report_run("session:xen --format=folded domain:0", &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nmain;fx_gamma;fx_beta;fx_alpha 100\n") ||
-			       strncmp(out, "main;fx_gamma;fx_beta;fx_alpha 100\n", 35) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nfx-dbg;main;fx_gamma;fx_beta;fx_alpha 100\n") ||
+			       strncmp(out, "fx-dbg;main;fx_gamma;fx_beta;fx_alpha 100\n", 42) == 0);
 	free(out), free(err);
 
 	/* -c: self and inclusive counts, callers and callees. */
@@ -1005,7 +1010,25 @@ test_e2e_pprof(void)
 	}
 	CU_ASSERT_EQUAL(total, 275);
 	CU_ASSERT_EQUAL(alpha, 150);
-	CU_ASSERT_EQUAL(maxdepth, 4);
+	/* The chain's 4 frames under the process and domain root frames. */
+	CU_ASSERT_EQUAL(maxdepth, 6);
+	int roots = 0;
+	for (size_t i = 0; i < p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = p->sample[i];
+		if (s->n_location_id != 6)
+			continue;
+		const Perftools__Profiles__Location *lp = p->location[s->location_id[4] - 1];
+		const Perftools__Profiles__Location *ld = p->location[s->location_id[5] - 1];
+		const Perftools__Profiles__Function *fp = p->function[lp->line[0]->function_id - 1];
+		const Perftools__Profiles__Function *fd = p->function[ld->line[0]->function_id - 1];
+		CU_ASSERT_STRING_EQUAL(p->string_table[fp->name], "fx-dbg");
+		CU_ASSERT_STRING_EQUAL(p->string_table[fp->filename], "[process]");
+		CU_ASSERT_STRING_EQUAL(p->string_table[fd->name], "Domain-0");
+		CU_ASSERT_STRING_EQUAL(p->string_table[fd->filename], "[domain]");
+		CU_ASSERT_EQUAL(lp->mapping_id, 0);
+		roots++;
+	}
+	CU_ASSERT_EQUAL(roots, 1);
 	CU_ASSERT_EQUAL(report_run("session:xen --format=json -l", &out, &err), 0);
 	CU_ASSERT_EQUAL(row_samples(out, "\"fx_alpha\"", "fx-dbg", &pct), 150);
 	CU_ASSERT_DOUBLE_EQUAL(pct, 100.0 * alpha / total, 1e-3);
