@@ -104,6 +104,11 @@ struct report_opts {
 	char	      **incl_syms;	/* -i, NULL-terminated */
 	char	      **excl_syms;	/* -e */
 	const char     *archive_out;	/* --archive=FILE: write, no report */
+	/* --annotate[=SYMBOLS], --source, --assembly, --asm-syntax (annotate.c) */
+	int		annotate;
+	int		annot_source, annot_asm;	/* neither: both, interleaved */
+	int		asm_intel;
+	char	      **annot_syms;	/* NULL-terminated; NULL: every symbol shown */
 	struct spec    *spec;		/* owned: the whole selection */
 	/* Differential form: spec plus each side's braces (owned); nsides 0 or 2. */
 	struct spec    *side[2];
@@ -244,6 +249,20 @@ int sym_offset_to_vaddr(struct sym_image *im, uint64_t off, uint64_t *vaddr);
  */
 int sym_srcline(struct sym_image *im, uint64_t vaddr, char *buf, size_t len,
 		char *inl, size_t inllen);
+
+/*
+ * annotate.c's needs.  sym_extent: the symbol covering link-time address A,
+ * its extent [*START, *END) and name (NULL if none).  sym_machine: the ELF
+ * e_machine.  sym_read: up to LEN code bytes at A into BUF, the number read
+ * (0: no code bytes there, e.g. a debug-only file).  sym_srcpos: source file
+ * (as in the line table: relative ones are under *COMP_DIR, which may be
+ * NULL), owned by libdw until sym_close, and line of VADDR; -1 if none.
+ */
+const char *sym_extent(struct sym_image *im, uint64_t a, uint64_t *start, uint64_t *end);
+int sym_machine(struct sym_image *im);
+size_t sym_read(struct sym_image *im, uint64_t a, void *buf, size_t len);
+int sym_srcpos(struct sym_image *im, uint64_t vaddr, const char **file, const char **comp_dir,
+	       int *line);
 
 /* ===================================================================== */
 /* aggregate.c: selection, symbolization, rows                           */
@@ -425,6 +444,17 @@ int out_callgraph(FILE *f, const struct report *r, const struct report_opts *opt
 void json_string(FILE *f, const char *s);
 /* Diff of one row: percent change, and "+++" / "---" / NULL status. */
 double out_diff(const struct report *r, const struct report_row *row, const char **status);
+
+/* ===================================================================== */
+/* annotate.c: --annotate (opannotate, perf annotate)                     */
+
+/*
+ * Print the annotation of R's symbols (OPTS->annot_syms, or every symbol
+ * above the threshold) to F, in text or JSON.  0; 1 with ERR when nothing
+ * can be annotated (no such symbol in the selection); -1 on a write error.
+ */
+int annotate_report(FILE *f, const struct report *r, const struct report_opts *opts,
+		    char *err, size_t errlen);
 
 /* ===================================================================== */
 /* stacks.c: the frames of a stack, root first (folded, pprof, svg)       */

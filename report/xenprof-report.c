@@ -31,6 +31,10 @@ enum {
 	OPT_GLOBAL_PERCENT,
 	OPT_COLUMNS,
 	OPT_ARCHIVE,
+	OPT_ANNOTATE,
+	OPT_SOURCE,
+	OPT_ASSEMBLY,
+	OPT_ASM_SYNTAX,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +66,10 @@ static const struct option long_opts[] = {
 	{ "archive",		required_argument,	NULL, OPT_ARCHIVE },
 	{ "demangle",		required_argument,	NULL, 'D' },
 	{ "exclude-dependent",	no_argument,		NULL, 'x' },
+	{ "annotate",		optional_argument,	NULL, OPT_ANNOTATE },
+	{ "source",		no_argument,		NULL, OPT_SOURCE },
+	{ "assembly",		no_argument,		NULL, OPT_ASSEMBLY },
+	{ "asm-syntax",		required_argument,	NULL, OPT_ASM_SYNTAX },
 	{ NULL, 0, NULL, 0 },
 };
 static const char short_opts[] = ":lt:p:R:fo:m:nhvdgci:e:s:rwaD:x";
@@ -130,7 +138,12 @@ check_combinations(struct report_opts *o, char *err, size_t errlen)
 	int stackfmt = o->format == OUT_FOLDED || o->format == OUT_PPROF || o->format == OUT_SVG;
 	const char *bad = NULL;
 
-	if (o->details && o->callgraph)
+	if (o->annotate && (o->callgraph || o->details || o->nsides || o->columns != COL_EVENT ||
+			    o->accumulated || o->archive_out ||
+			    (o->format != OUT_TEXT && o->format != OUT_JSON)))
+		bad = "--annotate (--source, --assembly) goes with text or json output only, not with "
+		    "-c, -d, -a, --columns, --archive or a { } { } diff";
+	else if (o->details && o->callgraph)
 		bad = "-d/--details cannot go with -c/--callgraph";
 	else if (o->nsides && o->callgraph)
 		bad = "a differential report { } { } cannot go with -c/--callgraph";
@@ -235,6 +248,9 @@ report_opts_free(struct report_opts *o)
 	for (size_t i = 0; o->excl_syms && o->excl_syms[i]; i++)
 		free(o->excl_syms[i]);
 	free(o->excl_syms);
+	for (size_t i = 0; o->annot_syms && o->annot_syms[i]; i++)
+		free(o->annot_syms[i]);
+	free(o->annot_syms);
 	if (o->archive_tmp) {
 		archive_cleanup(o->archive_tmp);
 		free(o->archive_tmp);
@@ -387,6 +403,31 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 		case OPT_ARCHIVE:
 			o->archive_out = optarg;
 			break;
+		case OPT_ANNOTATE:	/* annotate.c; --annotate=SYMBOLS */
+			o->annotate = o->symbols = 1;
+			if (optarg != NULL) {
+				if (*optarg == '\0') {
+					snprintf(err, errlen, "--annotate=: give symbol names, or none "
+						 "for every symbol");
+					return 2;
+				}
+				name_list_add(&o->annot_syms, optarg);
+			}
+			break;
+		case OPT_SOURCE:
+			o->annotate = o->symbols = o->annot_source = 1;
+			break;
+		case OPT_ASSEMBLY:
+			o->annotate = o->symbols = o->annot_asm = 1;
+			break;
+		case OPT_ASM_SYNTAX:
+			if (strcmp(optarg, "intel") == 0 || strcmp(optarg, "att") == 0) {
+				o->asm_intel = optarg[0] == 'i';
+			} else {
+				snprintf(err, errlen, "--asm-syntax: '%.64s': use att or intel", optarg);
+				return 2;
+			}
+			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value",
 				 optopt ? (char[]){ '-', (char)optopt, '\0' } :
@@ -481,6 +522,10 @@ usage(FILE *f)
 	      "      --global-percent     -d/-c percentages of the whole selection\n"
 	      "      --columns=AXIS       domain or session: side-by-side sample columns\n"
 	      "      --archive=FILE       pack the sessions and their images into FILE\n"
+	      "      --annotate[=SYMS]    per-instruction and per-source-line samples of each\n"
+	      "                           symbol (opannotate), hottest first\n"
+	      "      --source, --assembly only the source lines / only the disassembly\n"
+	      "      --asm-syntax=S       att (default) or intel\n"
 	      "      --vmlinux=FILE       uncompressed kernel image to symbolize with\n"
 	      "      --xen=FILE           uncompressed hypervisor image (xen-syms)\n"
 	      "  -p, --image-path=DIRS    look for missing images by name in DIRS (, or :)\n"
@@ -576,7 +621,19 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	rc = out_report(out, f, &rep, &opts);
+	if (opts.annotate) {
+		rc = annotate_report(f, &rep, &opts, err, sizeof(err));
+		if (rc == 1) {
+			fprintf(stderr, REPORT_PROG ": %s\n", err);
+			if (f != stdout)
+				fclose(f);
+			report_free(&rep);
+			report_opts_free(&opts);
+			return 1;
+		}
+	} else {
+		rc = out_report(out, f, &rep, &opts);
+	}
 	if (f != stdout && fclose(f) != 0)
 		rc = -1;
 	if (rc != 0) {
