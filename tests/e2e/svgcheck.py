@@ -216,9 +216,18 @@ def main():
         cdp = CDP(WS(page["webSocketDebuggerUrl"]))
         cdp.call("Runtime.enable")
         cdp.call("Page.enable")
-        cdp.js("""new Promise(function (ok) {
-          (function wait() { if (document.readyState === 'complete' && typeof zoom === 'function')
-            ok(true); else setTimeout(wait, 50); })(); })""")
+        # The page may still be replacing the first document: retry until the
+        # flame graph's own script answers.
+        while True:
+            try:
+                if cdp.js("""new Promise(function (ok) {
+                  (function wait() { if (document.readyState === 'complete' && typeof zoom === 'function')
+                    ok(true); else setTimeout(wait, 50); })(); })"""):
+                    break
+            except RuntimeError as e:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
         errors = [e for e in cdp.events if e.get("method") == "Runtime.exceptionThrown"]
         check("the flame graph loads without script errors", not errors,
               "; ".join(e["params"]["exceptionDetails"].get("text", "") for e in errors))
