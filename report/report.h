@@ -8,7 +8,10 @@
  * selected records once, symbolizes each distinct (image, offset) pair once
  * (symbols.c for ELF files, kallsyms.c for the session's kallsyms copy) and
  * folds the counts into rows; output.c sorts, thresholds and hands the rows
- * to one output vtable (output-text.c, output-json.c, output-csv.c).
+ * to one output vtable (output-text.c, output-json.c, output-csv.c; the
+ * stack formats output-folded.c, output-pprof.c, output-svg.c take the
+ * stacks whole, framed by stacks.c).  annotate.c (--annotate) works on the
+ * stacks' leaf addresses and the images' code and line tables.
  *
  * Ownership: strings in rows and images are interned in the report's string
  * pool (struct strpool) and live until report_free(); nothing else frees them.
