@@ -26,8 +26,14 @@ b_beta=$(grep -F "$T/b/xp-burn;" "$T/folded" | grep -c 'work_beta' || true)
 b_alpha=$(grep -F "$T/b/xp-burn;" "$T/folded" | grep 'work_alpha' | awk '{s += $NF} END {print s + 0}')
 check "copy a's stacks start with its process frame, work_alpha under it" test "$a_alpha" -gt 0
 check "copy b's stacks start with its process frame, work_beta under it" test "$b_beta" -gt 0
-check "the two copies' functions do not merge (a's work_beta $a_beta, b's work_alpha $b_alpha)" \
-	test "$a_beta" -eq 0 -a "$b_alpha" -eq 0
+a_all=$(grep -F "$T/a/xp-burn;" "$T/folded" | awk '{s += $NF} END {print s + 0}')
+b_all=$(grep -F "$T/b/xp-burn;" "$T/folded" | awk '{s += $NF} END {print s + 0}')
+# Merged, each would hold about half of the other's function; a stray frame
+# from frame-pointer unwinding on a busy machine may be one sample.
+grep -F "$T/a/xp-burn;" "$T/folded" | grep work_beta
+grep -F "$T/b/xp-burn;" "$T/folded" | grep work_alpha
+check "the two copies' functions do not merge (a: work_beta $a_beta of $a_all, b: work_alpha $b_alpha of $b_all)" \
+	test "$((a_beta * 100))" -le "$a_all" -a "$((b_alpha * 100))" -le "$b_all"
 check "folded frames: process, then the chain (…xp-burn;…main;work_alpha)" \
 	grep -qE "^$T/a/xp-burn;([^;]*;)*main;work_alpha [0-9]+\$" "$T/folded"
 total=$(report --format=json | json_query 'j["total_samples"]')
