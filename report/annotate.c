@@ -547,10 +547,11 @@ annotate_range(struct an_ctx *c, const struct an_target *t, struct sym_image *im
 			"source");
 		for (size_t k = 0; k < nhot; k++) {
 			pct_cols(c, hot[k]->samples, t->samples);
-			fprintf(f, " %016" PRIx64 "   %-40s", hot[k]->addr, hot[k]->text);
 			if (hot[k]->file)
-				fprintf(f, " %s:%d", out_basename(hot[k]->file), hot[k]->line);
-			fputc('\n', f);
+				fprintf(f, " %016" PRIx64 "   %-40s %s:%d\n", hot[k]->addr, hot[k]->text,
+					out_basename(hot[k]->file), hot[k]->line);
+			else
+				fprintf(f, " %016" PRIx64 "   %s\n", hot[k]->addr, hot[k]->text);
 		}
 	}
 	if (want_src && nhl > 0) {
