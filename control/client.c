@@ -46,6 +46,41 @@ ctl_daemon_pid(const struct ctl *c)
 	return pid > 0 ? pid : 1;
 }
 
+long
+ctl_dead_daemon(const struct ctl *c)
+{
+	char path[4200], buf[32];
+	ssize_t n;
+	long pid = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->sessdir, XP_PIDFILE_NAME);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0 && (n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		pid = strtol(buf, NULL, 10);
+	}
+	close(fd);
+	return pid > 0 ? pid : 0;
+}
+
+void
+ctl_forget_dead(const struct ctl *c)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->sessdir, XP_PIDFILE_NAME);
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	/* Under the lock, and emptied rather than removed: a daemon starting
+	 * now either holds the lock (we leave it alone) or writes its pid later. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		(void)!ftruncate(fd, 0);
+	close(fd);
+}
+
 /* 0: no progress output, 1: a self-updating line (tty), 2: one line per report. */
 static int
 progress_mode(void)

@@ -38,6 +38,8 @@ struct doctor {
 	/* what was found */
 	bool		xen, dom0, pv, pmu, cpu_clock, xenoprof, vpmu_hv, vpmu_all, vpmu_self;
 	int		xen_major, xen_minor;
+	int		paranoid;		/* perf_event_paranoid; 2 if unreadable */
+	bool		locked;			/* lockdown=confidentiality */
 	char		guest_type[16];
 	int		fails, warns;
 };
@@ -367,8 +369,10 @@ check_perf(struct doctor *d)
 	long fd;
 	int paranoid = 2;
 
+	d->paranoid = 2;
+
 	if (readf(d, "/proc/sys/kernel/perf_event_paranoid", buf, sizeof(buf)) > 0) {
-		paranoid = atoi(buf);
+		paranoid = d->paranoid = atoi(buf);
 		if (geteuid() == 0 || paranoid <= -1)
 			line(d, "ok", NULL, "perf_event_paranoid: %d (%s)", paranoid,
 			    geteuid() == 0 ? "root is not restricted by it" : "system-wide allowed");
@@ -379,7 +383,8 @@ check_perf(struct doctor *d)
 		line(d, "warn", "mount procfs", "perf_event_paranoid: unreadable: %s", strerror(errno));
 
 	if (readf(d, "/sys/kernel/security/lockdown", buf, sizeof(buf)) > 0) {
-		if (strstr(buf, "[confidentiality]") != NULL)
+		d->locked = strstr(buf, "[confidentiality]") != NULL;
+		if (d->locked)
 			line(d, "warn", "boot with lockdown=none (needs Secure Boot off), or give --vmlinux",
 			    "lockdown: confidentiality: kernel addresses and perf's kernel data are hidden");
 		else if (strstr(buf, "[integrity]") != NULL)
@@ -440,12 +445,19 @@ check_perf(struct doctor *d)
 		    "cpu-clock: system-wide perf_event_open fails: %s", strerror(errno));
 }
 
+/*
+ * /proc/kallsyms shows addresses (Linux's kallsyms_show_value) with
+ * kptr_restrict 0 to everyone when perf_event_paranoid <= 1, else only to
+ * CAP_SYSLOG (root); with 1 only to CAP_SYSLOG; with 2 to nobody.
+ */
 static void
 check_kallsyms(struct doctor *d)
 {
-	char buf[512], kr[16] = "?";
+	char buf[16384], kr[16] = "?", why[256];
+	const char *fix;
 	ssize_t n;
-	bool nonzero = false;
+	bool nonzero = false, root = geteuid() == 0;
+	int k;
 
 	if (readf(d, "/proc/sys/kernel/kptr_restrict", kr, sizeof(kr)) < 0)
 		snprintf(kr, sizeof(kr), "?");
@@ -453,14 +465,36 @@ check_kallsyms(struct doctor *d)
 		line(d, "warn", "give --vmlinux=FILE", "kernel symbols: /proc/kallsyms unreadable");
 		return;
 	}
-	for (char *p = buf; *p != '\0' && *p != ' '; p++)
-		if (*p != '0')
-			nonzero = true;
-	if (nonzero)
+	/* The first symbols may be at 0 for real (per-cpu ones: fixed_percpu_data):
+	 * hidden addresses are zero on every line. */
+	for (char *p = buf; *p != '\0' && !nonzero; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+		for (char *q = p; *q != '\0' && *q != ' ' && *q != '\n'; q++)
+			if (*q != '0')
+				nonzero = true;
+	if (nonzero) {
 		line(d, "ok", NULL, "kernel symbols: /proc/kallsyms has addresses (kptr_restrict %s)", kr);
-	else
-		line(d, "fail", "run as root, or sysctl kernel.kptr_restrict=0, or give --vmlinux=FILE",
-		    "kernel symbols: /proc/kallsyms shows zero addresses (kptr_restrict %s)", kr);
+		return;
+	}
+	k = kr[0] == '?' ? -1 : atoi(kr);
+	if (k >= 2) {
+		snprintf(why, sizeof(why), "kptr_restrict %d hides them from everyone, root included", k);
+		fix = "sysctl kernel.kptr_restrict=1 (root then sees them), or give --vmlinux=FILE";
+	} else if (k == 1 && !root) {
+		snprintf(why, sizeof(why), "kptr_restrict 1 shows them to root (CAP_SYSLOG) only");
+		fix = "run as root, or give --vmlinux=FILE";
+	} else if (k == 0 && !root && d->paranoid > 1) {
+		snprintf(why, sizeof(why), "with kptr_restrict 0 a non-root user sees them only while "
+		    "perf_event_paranoid <= 1, and it is %d", d->paranoid);
+		fix = "run as root, or sysctl kernel.perf_event_paranoid=1, or give --vmlinux=FILE";
+	} else if (d->locked) {
+		snprintf(why, sizeof(why), "kptr_restrict %s, lockdown confidentiality hides them", kr);
+		fix = "boot with lockdown=none (needs Secure Boot off), or give --vmlinux=FILE";
+	} else {
+		snprintf(why, sizeof(why), "kptr_restrict %s; this process lacks CAP_SYSLOG", kr);
+		fix = root ? "run with CAP_SYSLOG (outside a container that drops it), or give --vmlinux=FILE" :
+		    "run as root, or give --vmlinux=FILE";
+	}
+	line(d, "fail", fix, "kernel symbols: /proc/kallsyms shows zero addresses: %s", why);
 }
 
 static void

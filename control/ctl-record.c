@@ -420,5 +420,6 @@ const struct ctl_cmd ctl_record_cmd = {
 	    "                            (session dir default ./xenprof_data; also --record)",
 	.takes_setup = true,
 	.needs_root = true,
+	.writes = true,
 	.exec = ctl_record_exec,
 };

@@ -25,5 +25,6 @@ const struct ctl_cmd ctl_reset_cmd = {
 	.name = "reset",
 	.usage = "--reset                   discard the current samples",
 	.needs_root = true,
+	.writes = true,
 	.exec = ctl_reset_exec,
 };

@@ -31,5 +31,6 @@ const struct ctl_cmd ctl_save_cmd = {
 	.usage = "--save=NAME               keep the current samples as session NAME, start a fresh current",
 	.needs_value = true,
 	.needs_root = true,
+	.writes = true,
 	.exec = ctl_save_exec,
 };

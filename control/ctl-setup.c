@@ -26,5 +26,6 @@ const struct ctl_cmd ctl_setup_cmd = {
 	.usage = "--setup [SETUP...]        store the setup; no daemon, no sampling",
 	.takes_setup = true,
 	.needs_root = true,
+	.writes = true,
 	.exec = ctl_setup_exec,
 };

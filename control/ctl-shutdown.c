@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* --shutdown: stop sampling, flush, end the daemon; returns when it is gone. */
+/*
+ * --shutdown: stop sampling, flush, end the daemon; returns when it is gone.
+ * With no daemon: exit 0, as no daemon is what it promises; a daemon that
+ * died without --shutdown is reported (one warning) and forgotten.
+ */
 
 #include <err.h>
 #include <stdio.h>
@@ -14,7 +18,15 @@ ctl_shutdown_exec(struct ctl *c)
 	int r;
 
 	if (!pid) {
-		printf("xenprofd is not running on %s\n", c->sessdir);
+		long dead = ctl_dead_daemon(c);
+
+		if (dead) {
+			warnx("--shutdown: xenprofd (pid %ld) on %s had ended without --shutdown (killed or "
+			    "crashed: see %s/xenprofd.log); its samples after its last flush are lost",
+			    dead, c->sessdir, c->sessdir);
+			ctl_forget_dead(c);
+		} else
+			printf("xenprofd is not running on %s\n", c->sessdir);
 		return 0;
 	}
 	if ((r = ctl_simple(c, XP_REQ_SHUTDOWN, NULL, 0, "--shutdown")) != 0)

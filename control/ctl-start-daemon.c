@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "control/ctl.h"
+#include "daemon/proto.h"
+#include "hv/hv.h"
 
 #ifndef SBINDIR
 #define SBINDIR "/usr/local/sbin"
@@ -60,6 +62,24 @@ ctl_find_program(char *buf, size_t len, const char *envvar, const char *subdir,
 	}
 	snprintf(buf, len, "%s/%s", installdir, name);
 	return access(buf, X_OK);
+}
+
+/*
+ * On Xen, a daemon that fell back to perf says why xenoprof was not used
+ * (--status's note): print it, as the user expected xenoprof here.
+ */
+static void
+backend_note(const struct ctl *c)
+{
+	char reply[XP_PROTO_MAX_PAYLOAD + 1], *note, *end;
+
+	if (!hv_on_xen() || ctl_request(c, XP_REQ_STATUS, NULL, 0, reply, sizeof(reply)) != XP_REP_OK)
+		return;
+	if ((note = strstr(reply, "note: xenoprof not used: ")) == NULL)
+		return;
+	if ((end = strchr(note, '\n')) != NULL)
+		*end = '\0';
+	printf("%s; sampling with perf\n", note);
 }
 
 int
@@ -112,8 +132,11 @@ ctl_spawn_daemon(const struct ctl *c)
 			    c->timeout_s, c->sessdir);
 			got = strlen(msg);
 			/* The caller puts the previous setup back: a daemon coming up
-			 * later with this one must not run behind its back. */
+			 * later with this one must not run behind its back.  Nor is it
+			 * one that died while running (--stop would say so). */
 			kill(pid, SIGTERM);
+			if (ctl_wait_exit(c, 5) == 0)
+				ctl_forget_dead(c);
 			break;
 		}
 		n = read(pfd[0], msg + got, sizeof(msg) - 1 - got);
@@ -127,8 +150,10 @@ ctl_spawn_daemon(const struct ctl *c)
 	msg[got] = '\0';
 	if (got && msg[got - 1] == '\n')
 		msg[--got] = '\0';
-	if (strcmp(msg, "ok") == 0)
+	if (strcmp(msg, "ok") == 0) {
+		backend_note(c);
 		return 0;
+	}
 	/* Reap a daemon that failed at start-up. */
 	waitpid(pid, &status, WNOHANG);
 	warnx("xenprofd: %s", got ? msg : "exited during start-up (see the log in the session dir)");
@@ -166,5 +191,6 @@ const struct ctl_cmd ctl_start_daemon_cmd = {
 	.usage = "--start-daemon [SETUP...] start xenprofd with counters programmed, not yet sampling",
 	.takes_setup = true,
 	.needs_root = true,
+	.writes = true,
 	.exec = ctl_start_daemon_exec,
 };

@@ -10,7 +10,14 @@ static int
 ctl_status_exec(struct ctl *c)
 {
 	if (!ctl_daemon_pid(c)) {
-		printf("state: not running\nsession dir: %s\n", c->sessdir);
+		long dead = ctl_dead_daemon(c);
+
+		if (dead)
+			printf("state: not running (xenprofd pid %ld ended without --shutdown: killed or "
+			    "crashed, see %s/xenprofd.log)\n", dead, c->sessdir);
+		else
+			printf("state: not running\n");
+		printf("session dir: %s\n", c->sessdir);
 		return 0;
 	}
 	return ctl_simple(c, XP_REQ_STATUS, NULL, 0, "--status");

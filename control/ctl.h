@@ -36,6 +36,7 @@ struct ctl_cmd {
 	bool		needs_value;	/* --name=VALUE */
 	bool		optional_value;	/* --name or --name=VALUE */
 	bool		needs_root;
+	bool		writes;		/* writes to the session dir: refused up front if read-only */
 	int		(*exec)(struct ctl *);
 };
 
@@ -56,6 +57,14 @@ int ctl_request(const struct ctl *c, uint16_t type, const void *p, uint32_t len,
     char *reply, size_t replylen);
 /* The pid of the daemon holding C->sessdir's lock, or 0 if none. */
 long ctl_daemon_pid(const struct ctl *c);
+/*
+ * The pid of a daemon that ended without --shutdown (killed, crashed): its
+ * pid file is left with its pid and nobody holds the lock; 0 otherwise.  A
+ * daemon that exits in order, or fails to start, leaves no pid behind.
+ */
+long ctl_dead_daemon(const struct ctl *c);
+/* The dead daemon has been reported: empty its pid file (under the lock). */
+void ctl_forget_dead(const struct ctl *c);
 /* Wait up to TIMEOUT_S for the daemon's lock to be released; 0 when gone. */
 int ctl_wait_exit(const struct ctl *c, int timeout_s);
 /*

@@ -37,7 +37,8 @@ ctl_make_setup(const struct ctl *c, struct setup *s, bool store)
 			return -1;
 		}
 	}
-	if (setup_finish(s, err, sizeof(err)) == -1) {
+	/* What --start would refuse is refused now, before it is stored. */
+	if (setup_finish(s, err, sizeof(err)) == -1 || setup_check_host(s, err, sizeof(err)) == -1) {
 		warnx("%s", err);
 		return -1;
 	}

@@ -206,7 +206,20 @@ main(int argc, char **argv)
 			warnx("--%s: must be run as root (uid 0)", cmd->name);
 			return 1;
 		}
-		if (mkdir(c.sessdir, 0700) == -1 && errno != EEXIST) {
+		int e = 0;
+
+		if (mkdir(c.sessdir, 0700) == -1 && errno != EEXIST)
+			e = errno;
+		else if (cmd->writes && access(c.sessdir, W_OK) == -1)
+			e = errno;
+		if (e == EROFS && cmd->writes) {
+			warnx("--%s: session dir %s is on a read-only file system; remount it "
+			    "read-write (mount -o remount,rw) or give --session-dir=DIR on a "
+			    "writable one", cmd->name, c.sessdir);
+			return 1;
+		}
+		if (e != 0 && e != EROFS) {
+			errno = e;
 			warn("session dir %s", c.sessdir);
 			return 1;
 		}

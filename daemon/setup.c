@@ -2,7 +2,9 @@
 /* The session setup, shared by xenprof-ctl and xenprofd. */
 
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/domains.h"
 #include "daemon/setup.h"
 #include "libsamples/samples.h"
 
@@ -111,6 +114,47 @@ setup_separate_str(uint32_t sep, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Where the image WHAT (--vmlinux, --xen, --passive-images) comes from on
+ * Debian, as a noun phrase for messages, into BUF.
+ */
+static const char *
+image_source(const char *what, char *buf, size_t len)
+{
+	struct utsname un;
+	const char *rel = uname(&un) == 0 ? un.release : "RELEASE";
+	const char *root = getenv("XENPROF_SYSROOT");
+	char path[4200], major[16] = "", minor[16] = "", ver[40];
+	FILE *f;
+
+	if (strcmp(what, "--vmlinux") == 0) {
+		snprintf(buf, len, "the running kernel's vmlinux (apt-get install linux-image-%s-dbg; "
+		    "it is /usr/lib/debug/boot/vmlinux-%s)", rel, rel);
+	} else if (strcmp(what, "--xen") == 0) {
+		snprintf(path, sizeof(path), "%s/sys/hypervisor/version/major", root ? root : "");
+		if ((f = fopen(path, "re")) != NULL) {
+			if (fscanf(f, "%15s", major) != 1)
+				major[0] = '\0';
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "%s/sys/hypervisor/version/minor", root ? root : "");
+		if ((f = fopen(path, "re")) != NULL) {
+			if (fscanf(f, "%15s", minor) != 1)
+				minor[0] = '\0';
+			fclose(f);
+		}
+		if (major[0] && minor[0])
+			snprintf(ver, sizeof(ver), "%s.%s", major, minor);
+		else
+			snprintf(ver, sizeof(ver), "VERSION");
+		snprintf(buf, len, "the running Xen's xen-syms (apt-get install xen-hypervisor-%s-amd64-dbg; "
+		    "it is /usr/lib/debug/boot/xen-syms-%s-amd64)", ver, ver);
+	} else
+		snprintf(buf, len, "each passive domain's uncompressed vmlinux (from its kernel's -dbg "
+		    "package), or - for a domain without one");
+	return buf;
+}
+
 int
 setup_check_image(const char *path, const char *what, char *err, size_t errlen)
 {
@@ -122,6 +166,15 @@ setup_check_image(const char *path, const char *what, char *err, size_t errlen)
 	size_t shnum;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT) {
+		char src[400];
+
+		snprintf(err, errlen, "%s=%s: %s; %s %s%s", what, path, strerror(errno),
+		    strcmp(what, "--passive-images") == 0 ? "give" : "install",
+		    image_source(what, src, sizeof(src)),
+		    strcmp(what, "--vmlinux") == 0 ? ", or use --no-vmlinux" : "");
+		return -1;
+	}
 	if (fd == -1) {
 		snprintf(err, errlen, "%s=%s: %s", what, path, strerror(errno));
 		return -1;
@@ -291,6 +344,277 @@ setup_finish(struct setup *s, char *err, size_t errlen)
 	if (s->xen[0] && setup_check_image(s->xen, "--xen", err, errlen) == -1)
 		return -1;
 	return 0;
+}
+
+/* The raw ELF notes NOTES (LEN bytes): the GNU build-id into OUT, its length or 0. */
+static size_t
+notes_build_id(const uint8_t *notes, size_t len, uint8_t *out, size_t outlen)
+{
+	size_t off = 0;
+
+	while (off + 12 <= len) {
+		uint32_t namesz, descsz, type;
+		size_t name_off, desc_off, next;
+
+		memcpy(&namesz, notes + off, 4);
+		memcpy(&descsz, notes + off + 4, 4);
+		memcpy(&type, notes + off + 8, 4);
+		name_off = off + 12;
+		desc_off = name_off + (((size_t)namesz + 3) & ~(size_t)3);
+		next = desc_off + (((size_t)descsz + 3) & ~(size_t)3);
+		if (namesz > len || descsz > len || next > len || next <= off)
+			return 0;
+		if (type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(notes + name_off, "GNU", 4) == 0 &&
+		    descsz > 0 && descsz <= outlen) {
+			memcpy(out, notes + desc_off, descsz);
+			return descsz;
+		}
+		off = next;
+	}
+	return 0;
+}
+
+/*
+ * The GNU build-id of the ELF file PATH into OUT: its length, 0 if none.
+ * *PROGRAM: the file has an ELF interpreter (a user-space program, which no
+ * kernel or hypervisor image has).
+ */
+static size_t
+image_build_id(const char *path, uint8_t *out, size_t outlen, bool *program)
+{
+	Elf_Scn *scn = NULL;
+	size_t n = 0, phnum;
+	Elf *e;
+	int fd;
+
+	*program = false;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	elf_version(EV_CURRENT);
+	if ((e = elf_begin(fd, ELF_C_READ, NULL)) == NULL || elf_kind(e) != ELF_K_ELF)
+		goto out;
+	if (elf_getphdrnum(e, &phnum) == 0)
+		for (size_t i = 0; i < phnum; i++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(e, (int)i, &ph) != NULL && ph.p_type == PT_INTERP)
+				*program = true;
+		}
+	while (n == 0 && (scn = elf_nextscn(e, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE ||
+		    (data = elf_getdata(scn, NULL)) == NULL)
+			continue;
+		n = notes_build_id(data->d_buf, data->d_size, out, outlen);
+	}
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return n;
+}
+
+/* The first LEN bytes of file PATH into BUF; bytes read, 0 on any error. */
+static size_t
+read_file(const char *path, void *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return 0;
+	n = read(fd, buf, len);
+	close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * The running hypervisor's build-id from sysfs file PATH into OUT: Linux
+ * writes the raw bytes; hex text is taken too, and Xen's "<denied>" (to a
+ * domU) is no build-id.  Its length, or 0.
+ */
+static size_t
+sysfs_build_id(const char *path, uint8_t *out, size_t outlen)
+{
+	uint8_t raw[130];
+	size_t got = read_file(path, raw, sizeof(raw)), hexlen, n = 0;
+
+	for (hexlen = 0; hexlen < got && isxdigit(raw[hexlen]); hexlen++)
+		;
+	if (hexlen >= 32 && hexlen % 2 == 0 && (hexlen == got || (hexlen + 1 == got && raw[hexlen] == '\n'))) {
+		for (size_t i = 0; i + 1 < hexlen && n < outlen; i += 2) {
+			char h[3] = { (char)raw[i], (char)raw[i + 1], '\0' };
+
+			out[n++] = (uint8_t)strtoul(h, NULL, 16);
+		}
+		return n;
+	}
+	if (got == 0 || got > outlen || (got >= 8 && memcmp(raw, "<denied>", 8) == 0))
+		return 0;
+	memcpy(out, raw, got);
+	return got;
+}
+
+static char *
+hexstr(const uint8_t *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	out[2 * n] = '\0';
+	return out;
+}
+
+/*
+ * IMAGE (for option WHAT, a KIND image) against the running one's build-id
+ * RUN (NRUN bytes, from SYSFILE).  0 if they match or RUN is unknown.
+ */
+static int
+check_running(const char *image, const char *what, const char *kind, const uint8_t *run,
+    size_t nrun, const char *sysfile, char *err, size_t errlen)
+{
+	char have[130], want[130], src[400];
+	uint8_t img[64];
+	size_t nimg;
+	bool program;
+
+	if (nrun == 0)
+		return 0;
+	nimg = image_build_id(image, img, sizeof(img), &program);
+	if (nimg == nrun && memcmp(run, img, nrun) == 0)
+		return 0;
+	image_source(what, src, sizeof(src));
+	if (program)
+		snprintf(err, errlen, "%s=%.200s: a program, not a %s image; give %s%s", what, image,
+		    kind, src, strcmp(what, "--vmlinux") == 0 ? ", or --no-vmlinux" : "");
+	else
+		snprintf(err, errlen, "%s=%.200s: build-id %s is not the running %s's %s (%.100s); "
+		    "give %s, or --force-images", what, image, nimg ? hexstr(img, nimg, want) : "(none)",
+		    kind, hexstr(run, nrun, have), sysfile, src);
+	return -1;
+}
+
+int
+setup_check_images(const struct setup *s, char *err, size_t errlen)
+{
+	const char *root = getenv("XENPROF_SYSROOT");
+	char path[4200];
+	uint8_t run[64], notes[4096];
+	size_t n;
+
+	if (s->force_images)
+		return 0;
+	if (root == NULL)
+		root = "";
+	if (s->xen[0]) {
+		snprintf(path, sizeof(path), "%s/sys/hypervisor/properties/buildid", root);
+		n = sysfs_build_id(path, run, sizeof(run));
+		if (check_running(s->xen, "--xen", "hypervisor", run, n, path, err, errlen) == -1)
+			return -1;
+	}
+	if (s->vmlinux[0]) {
+		snprintf(path, sizeof(path), "%s/sys/kernel/notes", root);
+		n = read_file(path, notes, sizeof(notes));
+		n = notes_build_id(notes, n, run, sizeof(run));
+		if (check_running(s->vmlinux, "--vmlinux", "kernel", run, n, path, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+setup_domains(const struct setup *s, const struct domains *ds, struct hv_config *cfg,
+    char (*images)[SETUP_PATH_MAX], char *err, size_t errlen)
+{
+	int n;
+
+	cfg->nactive = cfg->npassive = 0;
+	if (s->active[0]) {
+		if ((n = domains_parse(ds, s->active, "--active-domains", cfg->active,
+		    HV_MAX_DOMAINS, err, errlen)) == -1)
+			return -1;
+		cfg->nactive = (uint32_t)n;
+	}
+	if (s->passive[0]) {
+		if ((n = domains_parse(ds, s->passive, "--passive-domains", cfg->passive,
+		    HV_MAX_DOMAINS, err, errlen)) == -1)
+			return -1;
+		if (n > 25) {
+			snprintf(err, errlen, "--passive-domains: %d domains; xenoprof profiles at most 25 "
+			    "passive domains", n);
+			return -1;
+		}
+		cfg->npassive = (uint32_t)n;
+		for (uint32_t i = 0; i < cfg->nactive; i++)
+			for (uint32_t j = 0; j < cfg->npassive; j++)
+				if (cfg->active[i] == cfg->passive[j]) {
+					snprintf(err, errlen, "domain %u is both active and passive; list it once",
+					    cfg->active[i]);
+					return -1;
+				}
+	}
+	if (images != NULL)
+		for (uint32_t i = 0; i < cfg->npassive; i++)
+			images[i][0] = '\0';
+	if (s->passive_images[0]) {
+		char buf[SETUP_LIST_MAX], *tok, *save;
+		uint32_t i = 0;
+
+		snprintf(buf, sizeof(buf), "%s", s->passive_images);
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
+			if (i == cfg->npassive) {
+				snprintf(err, errlen, "--passive-images: more images than --passive-domains (%u)",
+				    cfg->npassive);
+				return -1;
+			}
+			if (strcmp(tok, "-") == 0)
+				continue;	/* no image for this domain */
+			if (setup_check_image(tok, "--passive-images", err, errlen) == -1)
+				return -1;
+			if (images != NULL)
+				snprintf(images[i], SETUP_PATH_MAX, "%s", tok);
+		}
+	}
+	return 0;
+}
+
+int
+setup_check_host(const struct setup *s, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < s->nevents; i++)
+		if (hv_event_probe(s->backend, &s->events[i], err, errlen) == -1)
+			return -1;
+	if (strcmp(s->backend, "xenoprof") == 0 && !hv_on_xen()) {
+		snprintf(err, errlen, "--backend=xenoprof: this machine is not a Xen domain (no "
+		    "/dev/xen/privcmd); use --backend=perf (or auto) to profile it");
+		return -1;
+	}
+	if (s->active[0] || s->passive[0]) {
+		struct domains *ds;
+		struct hv_config *cfg;
+		int r = -1;
+
+		if (!hv_on_xen()) {
+			snprintf(err, errlen, "--%s-domains=%.200s: domain lists need a Xen host (xenoprof "
+			    "in dom0), and this machine is not a Xen domain (no /dev/xen/privcmd); leave "
+			    "them out to profile this machine with perf", s->active[0] ? "active" : "passive",
+			    s->active[0] ? s->active : s->passive);
+			return -1;
+		}
+		ds = malloc(sizeof(*ds));
+		cfg = calloc(1, sizeof(*cfg));
+		if (ds != NULL && cfg != NULL) {
+			domains_load(ds);
+			r = setup_domains(s, ds, cfg, NULL, err, errlen);
+		} else
+			snprintf(err, errlen, "out of memory");
+		free(ds);
+		free(cfg);
+		if (r == -1)
+			return -1;
+	}
+	return setup_check_images(s, err, errlen);
 }
 
 int

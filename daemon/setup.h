@@ -64,6 +64,32 @@ void setup_hv_config(const struct setup *s, struct hv_config *cfg);
  */
 int setup_check_image(const char *path, const char *what, char *err, size_t errlen);
 
+/*
+ * Check S against the machine we run on, as far as that can be done without
+ * starting a session: that each event can be counted here (a PMU event
+ * where there is no PMU fails), that --vmlinux and --xen are the running
+ * kernel's and hypervisor's (build-ids, unless --force-images), and that
+ * the domain lists need and name domains of this Xen host.  xenprof-ctl
+ * runs it before storing a setup; -1 with ERR naming the problem and the fix.
+ */
+int setup_check_host(const struct setup *s, char *err, size_t errlen);
+
+/*
+ * --vmlinux and --xen against the running kernel's and hypervisor's
+ * build-ids (sysfs under $XENPROF_SYSROOT; where sysfs does not say, no
+ * check).  -1 with ERR unless --force-images.
+ */
+int setup_check_images(const struct setup *s, char *err, size_t errlen);
+
+struct domains;
+/*
+ * S's --active-domains and --passive-domains against the host's domains DS
+ * into CFG's id lists, and the --passive-images of the passive domains into
+ * IMAGES (CFG->npassive paths, "" for none; IMAGES may be NULL).  -1 with ERR.
+ */
+int setup_domains(const struct setup *s, const struct domains *ds, struct hv_config *cfg,
+    char (*images)[SETUP_PATH_MAX], char *err, size_t errlen);
+
 /* "none", "library,thread"... for SEP bits, into BUF. */
 const char *setup_separate_str(uint32_t sep, char *buf, size_t len);
 

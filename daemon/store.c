@@ -240,6 +240,28 @@ store_profile(struct store *st, uint32_t domid, const char *name)
 
 static int store_write(struct store *st, char *err, size_t errlen);
 
+/*
+ * A flush failed in libsamples: its message into ERR, with what to do when
+ * the disk is the cause.  The samples stay in memory and sampling goes on
+ * (the daemon keeps what it could not write until a flush succeeds).
+ */
+static void
+flush_error(const struct store *st, char *err, size_t errlen)
+{
+	int e = xps_errnum();
+
+	if (e == ENOSPC || e == EDQUOT)
+		snprintf(err, errlen, "flush: %s; nothing is lost: xenprofd keeps every sample in "
+		    "memory and keeps sampling; free space in %s and repeat the command",
+		    xps_errmsg(), st->sessdir);
+	else if (e == EROFS)
+		snprintf(err, errlen, "flush: %s; nothing is lost: xenprofd keeps every sample in "
+		    "memory; remount %s read-write and repeat the command",
+		    xps_errmsg(), st->sessdir);
+	else
+		snprintf(err, errlen, "flush: %s", xps_errmsg());
+}
+
 int
 store_wait_bg(struct store *st, char *err, size_t errlen)
 {
@@ -345,7 +367,7 @@ store_write(struct store *st, char *err, size_t errlen)
 		snprintf(path, sizeof(path), "%s/dom%u.samples", st->curdir,
 		    xps_profile_domid(st->prof[i]));
 		if (xps_profile_write(st->prof[i], path) == -1) {
-			snprintf(err, errlen, "flush: %s", xps_errmsg());
+			flush_error(st, err, errlen);
 			return -1;
 		}
 	}
@@ -353,7 +375,7 @@ store_write(struct store *st, char *err, size_t errlen)
 		return -1;
 	snprintf(path, sizeof(path), "%s/meta", st->curdir);
 	if (xps_meta_write(&st->meta, path) == -1) {
-		snprintf(err, errlen, "flush: %s", xps_errmsg());
+		flush_error(st, err, errlen);
 		return -1;
 	}
 	st->flushes++;

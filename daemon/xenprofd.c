@@ -322,6 +322,7 @@ handle(void *ctx, uint16_t type, const char *payload, uint32_t len, char *reply,
 /* ---- start-up --------------------------------------------------------- */
 
 static int ready_fd = -1;
+static int lock_fd = -1;	/* the pid file, once we hold its lock */
 
 /* Tell xenprof-ctl (waiting on READY_FD) that we failed, and exit. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -333,6 +334,10 @@ startup_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A daemon that never came up leaves no pid behind (xenprof-ctl takes
+	 * a pid in an unlocked pid file for one that died while running). */
+	if (lock_fd != -1)
+		(void)!ftruncate(lock_fd, 0);
 	if (ready_fd != -1) {
 		/* xenprof-ctl prints it; only the log file needs a copy. */
 		dprintf(ready_fd, "%s\n", msg);
@@ -379,6 +384,7 @@ lock_session(const char *sessdir)
 		if (pwrite(fd, buf, (size_t)n, 0) != n)
 			log_warn("%s", path);
 	}
+	lock_fd = fd;
 	return fd;	/* kept open (and locked) until exit */
 }
 
@@ -455,140 +461,14 @@ meta_init(struct xps_meta *m)
 	}
 }
 
-/* The build-id in the hex file PATH (sysfs buildid), into BUF; its length or 0. */
-static size_t
-read_hex_build_id(const char *path, uint8_t *buf, size_t len)
-{
-	char hex[2 * 64 + 2];
-	size_t n = 0;
-	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		return 0;
-	got = read(fd, hex, sizeof(hex) - 1);
-	close(fd);
-	if (got <= 0)
-		return 0;
-	hex[got] = '\0';
-	for (char *p = hex; p[0] && p[1] && n < len; p += 2) {
-		unsigned v;
-
-		if (sscanf(p, "%2x", &v) != 1)
-			break;
-		buf[n++] = (uint8_t)v;
-	}
-	return n;
-}
-
-static void
-hexstr(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-	out[2 * n] = '\0';
-}
-
-/*
- * A --xen or --vmlinux that is not what runs would give a wrong report,
- * silently: refuse it unless --force-images.  What runs is read from sysfs
- * (under $XENPROF_SYSROOT for tests); where sysfs does not say, no check.
- */
-static int
-check_images(char *err, size_t errlen)
-{
-	const char *root = getenv("XENPROF_SYSROOT");
-	char path[4200], want[130], have[130];
-	uint8_t run[64], img[64];
-	size_t nrun, nimg;
-
-	if (root == NULL)
-		root = "";
-	if (d.setup.xen[0]) {
-		snprintf(path, sizeof(path), "%s/sys/hypervisor/properties/buildid", root);
-		nrun = read_hex_build_id(path, run, sizeof(run));
-		nimg = procmap_read_build_id(d.setup.xen, img, sizeof(img));
-		if (nrun && (nimg != nrun || memcmp(run, img, nrun) != 0) && !d.setup.force_images) {
-			hexstr(run, nrun, have);
-			hexstr(img, nimg, want);
-			snprintf(err, errlen, "--xen=%.200s: build-id %s is not the running hypervisor's %s (%.100s); "
-			    "give the xen-syms of the running Xen, or --force-images", d.setup.xen,
-			    nimg ? want : "(none)", have, path);
-			return -1;
-		}
-	}
-	if (d.setup.vmlinux[0]) {
-		struct kernel k;
-
-		snprintf(path, sizeof(path), "%s/sys/kernel/notes", root);
-		memset(&k, 0, sizeof(k));
-		kernel_load(&k, "/nonexistent", "/nonexistent", path);
-		nimg = procmap_read_build_id(d.setup.vmlinux, img, sizeof(img));
-		if (k.build_id_len && (nimg != k.build_id_len || memcmp(k.build_id, img, nimg) != 0) &&
-		    !d.setup.force_images) {
-			hexstr(k.build_id, k.build_id_len, have);
-			hexstr(img, nimg, want);
-			snprintf(err, errlen, "--vmlinux=%.200s: build-id %s is not the running kernel's %s (%.100s); "
-			    "give the vmlinux of the running kernel, or --force-images", d.setup.vmlinux,
-			    nimg ? want : "(none)", have, path);
-			kernel_free(&k);
-			return -1;
-		}
-		kernel_free(&k);
-	}
-	return 0;
-}
-
 /* --active-domains / --passive-domains / --passive-images into CFG and d. */
 static int
 resolve_domains(struct hv_config *cfg, char *err, size_t errlen)
 {
-	int n;
-
-	if (d.setup.active[0]) {
-		if ((n = domains_parse(&d.doms, d.setup.active, "--active-domains", cfg->active,
-		    HV_MAX_DOMAINS, err, errlen)) == -1)
-			return -1;
-		cfg->nactive = (uint32_t)n;
-	}
-	if (d.setup.passive[0]) {
-		if ((n = domains_parse(&d.doms, d.setup.passive, "--passive-domains", cfg->passive,
-		    HV_MAX_DOMAINS, err, errlen)) == -1)
-			return -1;
-		if (n > 25) {
-			snprintf(err, errlen, "--passive-domains: %d domains; xenoprof profiles at most 25 "
-			    "passive domains", n);
-			return -1;
-		}
-		cfg->npassive = (uint32_t)n;
-		d.npassive = (uint32_t)n;
-		memcpy(d.passive, cfg->passive, sizeof(cfg->passive[0]) * (size_t)n);
-		for (uint32_t i = 0; i < cfg->nactive; i++)
-			for (uint32_t j = 0; j < cfg->npassive; j++)
-				if (cfg->active[i] == cfg->passive[j]) {
-					snprintf(err, errlen, "domain %u is both active and passive; list it once",
-					    cfg->active[i]);
-					return -1;
-				}
-	}
-	if (d.setup.passive_images[0]) {
-		char buf[SETUP_LIST_MAX], *tok, *save;
-		uint32_t i = 0;
-
-		snprintf(buf, sizeof(buf), "%s", d.setup.passive_images);
-		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
-			if (i == d.npassive) {
-				snprintf(err, errlen, "--passive-images: more images than --passive-domains (%u)",
-				    d.npassive);
-				return -1;
-			}
-			if (strcmp(tok, "-") == 0)
-				continue;	/* no image for this domain */
-			if (setup_check_image(tok, "--passive-images", err, errlen) == -1)
-				return -1;
-			snprintf(d.passive_image[i], sizeof(d.passive_image[i]), "%s", tok);
-		}
-	}
+	if (setup_domains(&d.setup, &d.doms, cfg, d.passive_image, err, errlen) == -1)
+		return -1;
+	d.npassive = cfg->npassive;
+	memcpy(d.passive, cfg->passive, sizeof(cfg->passive[0]) * cfg->npassive);
 	return 0;
 }
 
@@ -678,7 +558,8 @@ main(int argc, char **argv)
 		domains_load(&d.doms);
 	else
 		d.doms.nknown = -1;
-	if (resolve_domains(&cfg, err, sizeof(err)) == -1 || check_images(err, sizeof(err)) == -1)
+	if (resolve_domains(&cfg, err, sizeof(err)) == -1 ||
+	    setup_check_images(&d.setup, err, sizeof(err)) == -1)
 		startup_fail("%s", err);
 	d.src = hv_open(&cfg, err, sizeof(err));
 	if (d.src == NULL)

@@ -6,10 +6,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hv/hvP.h"
 
@@ -88,7 +91,7 @@ hv_open(const struct hv_config *cfg, char *err, size_t errlen)
 	struct hv_config *used;
 	struct hv_source *src;
 	const char *name;
-	char first[HV_ERR_LEN] = "";
+	char first[1024] = "";	/* why the first backend failed: xenoprof's reasons run long */
 	void *be = NULL;
 	size_t i;
 
@@ -126,6 +129,15 @@ hv_open(const struct hv_config *cfg, char *err, size_t errlen)
 	if (be == NULL) {
 		if (first[0] && (cfg->nactive || cfg->npassive))
 			hv_seterr(err, errlen, "%s", first);
+		else if (first[0] && hv_on_xen()) {
+			/* On Xen the user expected xenoprof: say why it was not
+			 * used before what perf, the fallback, could not do. */
+			char last[1024];
+
+			snprintf(last, sizeof(last), "%s", err != NULL ? err : "");
+			hv_seterr(err, errlen, "--backend=auto: xenoprof is not usable here: %s; "
+			    "and perf, the fallback, cannot sample: %s", first, last);
+		}
 		free(used);
 		free(src);
 		return NULL;
@@ -237,6 +249,48 @@ hv_event_check(const char *backend, const struct hv_event *ev, char *err, size_t
 	} else if ((ops = hv_find_backend(backend, err, errlen)) == NULL)
 		return -1;
 	return ops->check(ev, err, errlen);
+}
+
+int
+hv_event_probe(const char *backend, const struct hv_event *ev, char *err, size_t errlen)
+{
+	const struct hv_backend_ops *ops;
+
+	if (backend == NULL || strcmp(backend, "auto") == 0) {
+		if (hv_on_xen())
+			return hv_event_check(backend, ev, err, errlen);
+		ops = &hv_perf_ops;
+		if (ops->check(ev, NULL, 0) == -1 && hv_event_check("auto", ev, NULL, 0) == 0)
+			return hv_seterr(err, errlen, "event '%s' is a xenoprof event, and this machine "
+			    "is not a Xen domain (auto means perf here); use a perf event "
+			    "(xenprof-ctl --list-events --backend=perf)", ev->name);
+	} else if ((ops = hv_find_backend(backend, err, errlen)) == NULL)
+		return -1;
+	if (ops->check(ev, err, errlen) == -1)
+		return -1;
+	return ops->probe != NULL ? ops->probe(ev, err, errlen) : 0;
+}
+
+bool
+hv_on_xen(void)
+{
+	char type[8] = "";
+	int fd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	if (errno != ENOENT && errno != ENODEV && errno != ENXIO)
+		return true;	/* there, but not ours (EACCES, EBUSY...) */
+	if ((fd = open("/sys/hypervisor/type", O_RDONLY | O_CLOEXEC)) >= 0) {
+		ssize_t n = read(fd, type, sizeof(type) - 1);
+
+		close(fd);
+		if (n >= 3 && strncmp(type, "xen", 3) == 0)
+			return true;
+	}
+	return false;
 }
 
 #ifndef HAVE_XEN

@@ -207,6 +207,22 @@ void hv_close(struct hv_source *src);
  */
 int hv_event_check(const char *backend, const struct hv_event *ev, char *err, size_t errlen);
 
+/*
+ * Can EV be counted on this machine with backend NAME?  perf opens it,
+ * disabled, on the calling process (a PMU event fails where there is no
+ * PMU); "auto" probes perf only where this is not a Xen domain (on Xen,
+ * xenoprof may take the event: hv_open decides).  Backends that cannot be
+ * probed without their session (xenoprof) accept.  0, or -1 with ERR
+ * naming the problem and the fix.
+ */
+int hv_event_probe(const char *backend, const struct hv_event *ev, char *err, size_t errlen);
+
+/*
+ * Is this a Xen domain?  /dev/xen/privcmd opens (or exists but is not
+ * ours to open), or /sys/hypervisor/type says xen.
+ */
+bool hv_on_xen(void);
+
 /* The events backend NAME offers; *N receives their number. */
 const struct hv_event_info *hv_events(const char *backend, size_t *n);
 

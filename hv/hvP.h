@@ -27,6 +27,8 @@ struct hv_backend_ops {
 	const struct hv_event_info *(*events)(size_t *n);
 	/* Is EV an event of this backend with a valid count and unit mask? */
 	int	(*check)(const struct hv_event *ev, char *err, size_t errlen);
+	/* Can EV be counted here (see hv_event_probe)?  NULL: not without a session. */
+	int	(*probe)(const struct hv_event *ev, char *err, size_t errlen);
 	const char *default_event;	/* the spec used when the setup names none */
 };
 

@@ -12,11 +12,18 @@
 
 /* Room for a full path plus the longest message we format. */
 static __thread char xps_errbuf[XPS_PATH_MAX + 512];
+static __thread int xps_errno_last;
 
 const char *
 xps_errmsg(void)
 {
 	return xps_errbuf[0] != '\0' ? xps_errbuf : "no error";
+}
+
+int
+xps_errnum(void)
+{
+	return xps_errno_last;
 }
 
 void
@@ -28,6 +35,7 @@ xps_seterr(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(xps_errbuf, sizeof xps_errbuf, fmt, ap);
 	va_end(ap);
+	xps_errno_last = 0;
 	errno = saved;
 }
 
@@ -43,5 +51,6 @@ xps_seterr_errno(int err, const char *fmt, ...)
 	va_end(ap);
 	if (n >= 0 && (size_t)n < sizeof xps_errbuf)
 		snprintf(xps_errbuf + n, sizeof xps_errbuf - n, ": %s", strerror(err));
+	xps_errno_last = err;
 	errno = saved;
 }

@@ -29,6 +29,8 @@
 
 /* The last error of this thread, e.g. "dom0.samples: bad checksum". */
 const char *xps_errmsg(void);
+/* The errno behind that error (ENOSPC, EROFS...), or 0 if none was involved. */
+int xps_errnum(void);
 
 /* ===================================================================== */
 /* Images                                                                */

@@ -349,6 +349,13 @@ open_session(struct report *r, const char *sessdir, const char *nm, char *err, s
 		snprintf(err, errlen, "session '%s': %s", nm, xps_errmsg());
 		return -1;
 	}
+	if (stat(path, &st) != 0 && (errno == EACCES || errno == EPERM)) {
+		/* Not "no session": one is there, or may be, and is not ours to read. */
+		snprintf(err, errlen, "%s: permission denied (xenprofd keeps sessions readable by "
+			 "root only, mode 0700); run xenprof-report as root (or let root pack the "
+			 "session with --archive=FILE, for you to read as archive:FILE)", path);
+		return -1;
+	}
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		if (cur) {
 			snprintf(err, errlen, "no current session in %s (nothing profiled yet? "

@@ -506,6 +506,44 @@ perf_check(const struct hv_event *ev, char *err, size_t errlen)
 	return perf_event_resolve(ev, &def, &type, &config, err, errlen);
 }
 
+/*
+ * Open EV, disabled, system-wide on the first online cpu, as the daemon
+ * would (without the ring), and close it again: no PMU, no permission or a
+ * raw code the PMU rejects fail here with the message perf_open gives.
+ */
+static int
+perf_probe(const struct hv_event *ev, char *err, size_t errlen)
+{
+	const struct perf_event_def *def;
+	struct perf_event_attr attr;
+	uint32_t type;
+	uint64_t config;
+	int *cpus = NULL, ncpus, cpu;
+	long fd;
+
+	if (perf_event_resolve(ev, &def, &type, &config, err, errlen) < 0)
+		return -1;
+	if ((ncpus = perf_online_cpus(&cpus, err, errlen)) < 0)
+		return -1;
+	cpu = ncpus > 0 ? cpus[0] : 0;
+	free(cpus);
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = type;
+	attr.config = config;
+	attr.sample_period = ev->count;
+	attr.sample_type = PERF_SAMPLE_IP;
+	attr.disabled = 1;
+	attr.exclude_kernel = !ev->kernel;
+	attr.exclude_user = !ev->user;
+	attr.exclude_hv = !ev->kernel;
+	fd = perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return perf_open_error(errno, ev, def, cpu, err, errlen);
+	close((int)fd);
+	return 0;
+}
+
 const struct hv_backend_ops hv_perf_ops = {
 	.name = "perf",
 	.open = perf_open,
@@ -519,5 +557,6 @@ const struct hv_backend_ops hv_perf_ops = {
 	.close = perf_close,
 	.events = perf_events,
 	.check = perf_check,
+	.probe = perf_probe,
 	.default_event = "cpu-clock:1000000",
 };

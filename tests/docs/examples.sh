@@ -12,6 +12,13 @@
 #   - a "# expect: REGEX" line in a block must match the block's output;
 #   - any failing command fails the test (add "|| true" where a failure is
 #     part of the example).
+# Then, in the same bash, the other examples: every .Bd -literal block of
+# the man pages' EXAMPLES sections (xenprof-ctl(1) first, whose sessions
+# xenprof-report(1)'s use; a leading "# " or "$ " prompt dropped) and the
+# README's short tour.  Their workload, `make -j4`, is a `make` first in
+# PATH that runs the workload for a second as `cc1`; a block that reports
+# must show it (its functions, with --symbols).  (The README's Xen block needs a real dom0's
+# images: the guide's "# test xen" blocks run that workflow on fakexen.)
 # With DOCS_SHOW=1 each block's output is printed (to refresh the guide).
 . "$(dirname "$0")/../e2e/lib.sh"
 need_root
@@ -69,18 +76,71 @@ PY
 nblocks=$(ls "$T/blocks"/*.sh 2>/dev/null | wc -l)
 check "the guide has tested examples ($nblocks)" test "$nblocks" -ge 5
 
+# The man pages' and the README's examples, numbered after the guide's.
+python3 - "$T/blocks" "$nblocks" "$T" "$top_srcdir/doc/xenprof-ctl.1" "$top_srcdir/doc/xenprof-report.1" \
+	"$top_srcdir/doc/xenprofd.8" "$top_srcdir/README.md" <<'PY' || bad "cannot extract the man pages' and README's examples"
+import os, re, sys
+out, n, tmp, files = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+def emit(src, line, body):
+    global n
+    n += 1
+    # The man pages share a session dir of their own, the README another.
+    sess = os.path.join(tmp, "readme" if src.endswith(".md") else "man")
+    with open(os.path.join(out, "%03d.sh" % n), "w") as f:
+        f.write("# %s:%d\n" % (os.path.basename(src), line))
+        f.write("export DOCS_SESSION_DIR=%s\n" % sess)
+        f.write("\n".join(body) + "\n")
+    with open(os.path.join(out, "%03d.expect" % n), "w") as f:
+        # A report shows the workload: its functions, or at least its image.
+        if any(b.startswith("xenprof-report") and "--symbols" in b for b in body):
+            f.write("work_alpha\n")
+        elif any(b.startswith("xenprof-report") for b in body):
+            f.write("cc1\n")
+for src in files:
+    lines = open(src).read().split("\n")
+    if src.endswith(".md"):
+        for i, l in enumerate(lines):
+            if l.startswith("## A short tour"):
+                j = i + 2
+                body = []
+                while j < len(lines) and lines[j].startswith("    "):
+                    body.append(lines[j][4:])
+                    j += 1
+                emit(src, i + 3, body)
+        continue
+    inex = False
+    for i, l in enumerate(lines):
+        if l.startswith(".Sh "):
+            inex = l.strip() == ".Sh EXAMPLES"
+        elif inex and l.startswith(".Bd -literal"):
+            j, body = i + 1, []
+            while lines[j] != ".Ed":
+                b = re.sub(r"^[#$] ", "", lines[j]).replace("\\-", "-").replace("\\e", "\\")
+                body.append(b)
+                j += 1
+            emit(src, i + 2, body)
+PY
+nmore=$(( $(ls "$T/blocks"/*.sh 2>/dev/null | wc -l) - nblocks ))
+check "the man pages and the README have tested examples ($nmore)" test "$nmore" -ge 5
+
 # The wrappers: the build tree's programs on a scratch session dir.
 # (record keeps its own default, ./xenprof_data, in the scratch work dir)
 cat >"$T/bin/xenprof-ctl" <<SH
 #!/bin/sh
 case "\$1" in record|--record) exec "$CTL" "\$@" ;; esac
-exec "$CTL" --session-dir="$T/sys" "\$@"
+exec "$CTL" --session-dir="\${DOCS_SESSION_DIR:-$T/sys}" "\$@"
 SH
 cat >"$T/bin/xenprof-report" <<SH
 #!/bin/sh
-exec "$REPORT" --session-dir="$T/sys" "\$@"
+exec "$REPORT" --session-dir="\${DOCS_SESSION_DIR:-$T/sys}" "\$@"
 SH
-chmod +x "$T/bin/xenprof-ctl" "$T/bin/xenprof-report"
+# The man pages' workload: `make -j4` runs the workload as cc1 for a second.
+cp "$BURN" "$T/bin/cc1"
+cat >"$T/bin/make" <<SH
+#!/bin/sh
+exec "$T/bin/cc1" 1 alpha=50 beta=30 gamma=20
+SH
+chmod +x "$T/bin/xenprof-ctl" "$T/bin/xenprof-report" "$T/bin/make"
 
 {
 	echo 'set -o errtrace'
@@ -103,7 +163,9 @@ docs_cleanup() {
 	for h in $(find "$W" -maxdepth 4 -name 'fakexen.pid' -printf '%h\n' 2>/dev/null); do
 		"$top_builddir/tests/fakexen/fakexen" down --dir "$h" >/dev/null 2>&1 || true
 	done
-	"$CTL" --session-dir="$T/sys" --shutdown >/dev/null 2>&1 || true
+	for s in "$T/sys" "$T/man" "$T/readme"; do
+		"$CTL" --session-dir="$s" --shutdown >/dev/null 2>&1 || true
+	done
 }
 CLEANUP_HOOK=docs_cleanup
 

@@ -34,14 +34,20 @@ awk '
 ' "$T/all" >"$T/specs"
 n=$(wc -l <"$T/specs")
 check "the listing has events ($n specs)" [ "$n" -gt 200 ]
-bad=0
+bad=0 host=0
 while read -r b name min um; do
 	spec=$name:$min${um:+:$um}
 	if ! "$CTL" --session-dir="$S" --setup --backend="$b" --event="$spec" >/dev/null 2>"$T/e1"; then
+		# --setup checks the tables first, then whether this machine can
+		# count the event (a PMU; Xen for xenoprof): a refusal of that
+		# kind means the tables took it.
+		if grep -qE "this machine has no hardware PMU|this machine is not a Xen domain" "$T/e1"; then
+			host=$((host + 1)); continue
+		fi
 		bad=$((bad + 1)); echo "refused: --backend=$b --event=$spec: $(cat "$T/e1")"
 	fi
 done <"$T/specs"
-check "every listed event and unit mask value is accepted by --event ($n specs)" [ "$bad" -eq 0 ]
+check "every listed event and unit mask value is accepted by --event ($n specs; $host of them then refused by this machine)" [ "$bad" -eq 0 ]
 # One below the minimum is refused (a sample of each table's first event).
 # (an event name several cpu types share is valid down to the smallest of their minimums)
 awk '$4 == "" { k = $1 " " $2; if (!(k in m) || $3 < m[k]) m[k] = $3 }

@@ -79,7 +79,24 @@ printf '0000000000000000 T _text\n' >"$r/proc/kallsyms"
 doc "$r"
 has "$T/out" "not Xen" '^info +hypervisor: not running on Xen'
 has "$T/out" "lockdown confidentiality" '^warn +lockdown: confidentiality'
-has "$T/out" "kallsyms zeroed" '^fail +kernel symbols: /proc/kallsyms shows zero addresses \(kptr_restrict 2\)'
+has "$T/out" "kallsyms zeroed by kptr_restrict 2" '^fail +kernel symbols: /proc/kallsyms shows zero addresses: kptr_restrict 2 hides them from everyone'
+has "$T/out" "kptr_restrict 2: the fix" 'fix: sysctl kernel.kptr_restrict=1'
+# A non-root user with kptr_restrict 0: perf_event_paranoid (2) is what hides
+# the addresses, and what to change (not kptr_restrict).
+r=$(mkroot nonroot proc/sys/kernel/kptr_restrict=0 proc/sys/kernel/perf_event_paranoid=2)
+printf '0000000000000000 T _text\n' >"$r/proc/kallsyms"
+chmod o+x "$T"; chmod -R o+rX "$r"
+XENPROF_SYSROOT=$r runuser -u nobody -- "$CTL" --doctor >"$T/out" 2>&1
+has "$T/out" "non-root, kptr_restrict 0: blames perf_event_paranoid" \
+	'^fail +kernel symbols: /proc/kallsyms shows zero addresses: with kptr_restrict 0 a non-root user sees them only while perf_event_paranoid <= 1, and it is 2$'
+has "$T/out" "non-root, kptr_restrict 0: the fix is perf_event_paranoid" \
+	'fix: run as root, or sysctl kernel.perf_event_paranoid=1, or give --vmlinux=FILE'
+hasnt "$T/out" "non-root, kptr_restrict 0: kptr_restrict not blamed" 'kernel.kptr_restrict='
+r=$(mkroot nonroot1 proc/sys/kernel/kptr_restrict=1)
+printf '0000000000000000 T _text\n' >"$r/proc/kallsyms"
+chmod -R o+rX "$r"
+XENPROF_SYSROOT=$r runuser -u nobody -- "$CTL" --doctor >"$T/out" 2>&1
+has "$T/out" "non-root, kptr_restrict 1: root only" '^fail +kernel symbols: .*kptr_restrict 1 shows them to root \(CAP_SYSLOG\) only'
 r=$(mkroot integ sys/kernel/security/lockdown="none [integrity] confidentiality")
 doc "$r"
 has "$T/out" "lockdown integrity" '^ok +lockdown: integrity'

@@ -57,9 +57,10 @@ for i in $(seq 30); do
 	if attempt; then break; fi
 	n=$((n + 1))
 	echo "  attempt $i: $failed"
-	# What a user does next: shut the daemon down if one is left.
+	# What a user does next: shut the daemon down if one is left.  (A
+	# daemon that failed to start empties its pid file.)
 	xctl 0 --shutdown >/dev/null 2>&1
-	if [ -f "$T/s0/xenprofd.pid" ] && ! gone "$(cat "$T/s0/xenprofd.pid")"; then
+	if [ -s "$T/s0/xenprofd.pid" ] && ! gone "$(cat "$T/s0/xenprofd.pid")"; then
 		kill -9 "$(cat "$T/s0/xenprofd.pid")"; clean=0
 		echo "  (daemon left running after: $failed)"
 	fi

@@ -32,6 +32,9 @@ works() {
 host
 expect_fail "unknown domain name" "no domain named 'nosuch'.*web01" \
 	xctl 0 --start-daemon --backend=xenoprof $EV --active-domains=nosuch
+expect_fail "--setup checks the names too, before storing them" "no domain named 'nosuch'.*web01" \
+	xctl 0 --setup $EV --passive-domains=nosuch
+check "... and stores nothing" test ! -e "$T/s0/setup"
 expect_fail "unknown domain id" "no domain 7" xctl 0 --start-daemon --backend=xenoprof $EV --passive-domains=7
 expect_fail "a missing passive image" "/nonexistent/vmlinux" \
 	xctl 0 --start-daemon --backend=xenoprof $EV --passive-domains=web01 --passive-images=/nonexistent/vmlinux
@@ -44,6 +47,16 @@ expect_fail "a count below the event's minimum" "minimum" \
 check "after all that, a session works and is exact" works
 "$FAKEXEN" down --dir "$HOST" >/dev/null
 compare_truth 0 0,1
+
+# An active domU's --start while dom0 has not listed it: refused, and the
+# daemon that --start started is gone with it.  (On a host of its own: the
+# domU's buffers stay shared after its daemon is gone, so web01 could not be
+# made passive on that host afterwards.)
+host
+expect_fail "a domU --start that dom0 has not listed" "not in dom0's active list.*--active-domains" \
+	xctl 1 --start $EV
+check "... leaves no daemon behind (no pid file)" test ! -s "$T/s1/xenprofd.pid"
+check "... and says so" bash -c "'$FAKEXEN' exec --dir '$HOST' --domain 1 -- '$CTL' --session-dir='$T/s1' --status | grep -qx 'state: not running'"
 
 # Too many passive domains: 26 of them.
 doms=()
@@ -62,6 +75,16 @@ check "auto falls back to perf and says why" bash -c "
 	'$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --status | tee '$T/st' | grep -q 'backend: perf' &&
 	grep -q 'xenoprof not used.*ENOSYS' '$T/st'"
 xctl 0 --shutdown >/dev/null 2>&1
+xctl 0 --start-daemon --event=cpu-clock:1000000 >"$T/out" 2>&1
+check "--start-daemon says on the spot why xenoprof was not used" \
+	grep -q '^note: xenoprof not used: .*ENOSYS.*; sampling with perf$' "$T/out"
+xctl 0 --shutdown >/dev/null 2>&1
+if [ ! -d /sys/bus/event_source/devices/cpu ] && [ ! -d /sys/bus/event_source/devices/cpu_core ]; then
+	# perf, the fallback, has no PMU for CPU_CLK_UNHALTED here: both reasons, xenoprof's first.
+	expect_fail "auto with a PMU event, xenoprof out and no PMU: why xenoprof was not used, then perf" \
+		"xenoprof is not usable here: .*ENOSYS.*and perf, the fallback, cannot sample: .*no hardware PMU" \
+		xctl 0 --start-daemon $EV
+fi
 host "fault hypercall init ENODEV"
 expect_fail "an unsupported CPU (init ENODEV)" "ENODEV" xctl 0 --start-daemon --backend=xenoprof $EV
 host "fault hypercall get_buffer EBUSY count 1"
