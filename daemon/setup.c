@@ -123,7 +123,7 @@ image_source(const char *what, char *buf, size_t len)
 {
 	struct utsname un;
 	const char *rel = uname(&un) == 0 ? un.release : "RELEASE";
-	const char *root = getenv("XENPROF_SYSROOT");
+	const char *root = XP_TEST_ENV("XENPROF_SYSROOT");
 	char path[4200], major[16] = "", minor[16] = "", ver[40];
 	FILE *f;
 
@@ -264,8 +264,11 @@ setup_apply(struct setup *s, const char *arg, char *err, size_t errlen)
 	if ((v = opt_value(arg, "separate")) != NULL)
 		return parse_separate(v, &s->separate, err, errlen) == -1 ? -1 : 1;
 	if ((v = opt_value(arg, "backend")) != NULL) {
-		if (strcmp(v, "auto") != 0 && strcmp(v, "perf") != 0 && strcmp(v, "xenoprof") != 0 &&
-		    strcmp(v, "replay") != 0) {
+		if (strcmp(v, "auto") != 0 && strcmp(v, "perf") != 0 && strcmp(v, "xenoprof") != 0
+#ifdef XP_TEST_BUILD
+		    && strcmp(v, "replay") != 0	/* test builds: the record stream of $XENPROF_REPLAY */
+#endif
+		    ) {
 			snprintf(err, errlen, "--backend: unknown backend '%s' (use auto, perf or xenoprof)", v);
 			return -1;
 		}
@@ -498,7 +501,7 @@ check_running(const char *image, const char *what, const char *kind, const uint8
 int
 setup_check_images(const struct setup *s, char *err, size_t errlen)
 {
-	const char *root = getenv("XENPROF_SYSROOT");
+	const char *root = XP_TEST_ENV("XENPROF_SYSROOT");
 	char path[4200];
 	uint8_t run[64], notes[4096];
 	size_t n;

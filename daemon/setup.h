@@ -76,8 +76,8 @@ int setup_check_host(const struct setup *s, char *err, size_t errlen);
 
 /*
  * --vmlinux and --xen against the running kernel's and hypervisor's
- * build-ids (sysfs under $XENPROF_SYSROOT; where sysfs does not say, no
- * check).  -1 with ERR unless --force-images.
+ * build-ids (sysfs; in test builds under $XENPROF_SYSROOT; where sysfs
+ * does not say, no check).  -1 with ERR unless --force-images.
  */
 int setup_check_images(const struct setup *s, char *err, size_t errlen);
 

@@ -492,11 +492,11 @@ lock_session(const char *sessdir)
 	return fd;	/* kept open (and locked) until exit */
 }
 
-/* Does sysfs (under $XENPROF_SYSROOT) say we run on Xen? */
+/* Does sysfs (in test builds under $XENPROF_SYSROOT) say we run on Xen? */
 static int
 on_xen(void)
 {
-	const char *root = getenv("XENPROF_SYSROOT");
+	const char *root = XP_TEST_ENV("XENPROF_SYSROOT");
 	char path[4200], buf[16];
 	ssize_t n;
 	int fd;
@@ -683,9 +683,9 @@ main(int argc, char **argv)
 		log_warnx("%s", hv_xenstore_note());
 
 	{
-		/* The running kernel's symbols, modules and build-id: below
-		 * $XENPROF_SYSROOT when set (a simulated host has its own). */
-		const char *root = getenv("XENPROF_SYSROOT");
+		/* The running kernel's symbols, modules and build-id (test
+		 * builds: below $XENPROF_SYSROOT when set). */
+		const char *root = XP_TEST_ENV("XENPROF_SYSROOT");
 		char ks[4200], mods[4200], notes[4200];
 
 		root = root ? root : "";

@@ -59,9 +59,11 @@ hv_find_backend(const char *name, char *err, size_t errlen)
 	for (i = 0; i < HV_NBACKENDS; i++)
 		if (strcmp(hv_backends[i]->name, name) == 0)
 			return hv_backends[i];
-	/* Never picked by auto: a recorded or synthetic record stream. */
+#ifdef XP_TEST_BUILD
+	/* Test builds only, never picked by auto: a synthetic record stream. */
 	if (strcmp(name, "replay") == 0)
 		return &hv_replay_ops;
+#endif
 	if (strcmp(name, "xenoprof") == 0)
 		hv_seterr(err, errlen, "backend 'xenoprof': this build has no Xen support "
 		    "(configure found no libxen-dev); use --backend=perf (or auto)");

@@ -267,8 +267,8 @@ bool hv_on_xen(void);
 const struct hv_event_info *hv_events(const char *backend, size_t *n);
 
 /*
- * Where the xenoprof event tables are read from: $XENPROF_EVENTS_DIR, else
- * $(pkgdatadir)/events when installed, else the source tree's hv/events.
+ * Where the xenoprof event tables are read from: $(pkgdatadir)/events (in
+ * test builds $XENPROF_EVENTS_DIR, else the source tree's hv/events).
  * hv_events("xenoprof") is empty when they cannot be read; then
  * hv_event_tables_error() says why ("" otherwise).  (added by hv/)
  */

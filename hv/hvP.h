@@ -39,8 +39,10 @@ struct hv_backend_ops {
 
 /* perf/perf.c */
 extern const struct hv_backend_ops hv_perf_ops;
-/* perf/replay.c: perf records from a file ($XENPROF_REPLAY), for tests */
+#ifdef XP_TEST_BUILD
+/* perf/replay.c: perf records from a file ($XENPROF_REPLAY), test builds only */
 extern const struct hv_backend_ops hv_replay_ops;
+#endif
 /* xenoprof/xenoprof.c */
 extern const struct hv_backend_ops hv_xenoprof_ops;
 

@@ -325,13 +325,11 @@ xo_teardown(struct xo *x)
 int
 xo_lock_take(uint32_t self, long *holder, char *err, size_t errlen)
 {
-	const char *dir = getenv("XENPROF_RUNDIR");
+	const char *dir = XO_RUNDIR;
 	char path[512], buf[32];
 	ssize_t n;
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/run/xenprof";
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		return hv_seterr(err, errlen, "%s: %s", dir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/xenoprof-dom%u.lock", dir, self);
@@ -403,8 +401,6 @@ xo_open(const struct hv_config *cfg, char *err, size_t errlen)
 	x->lockfd = -1;
 	x->interval_ms = 20;
 	x->start_timeout_ms = 10000;
-	if (getenv("XENPROF_START_TIMEOUT_MS"))
-		x->start_timeout_ms = atoi(getenv("XENPROF_START_TIMEOUT_MS"));
 	x->xc = xencall_open(&xo_logger, 0);
 	if (x->xc == NULL) {
 		hv_seterr(err, errlen, "xenoprof: not running on Xen (cannot open /dev/xen/privcmd: %s); "

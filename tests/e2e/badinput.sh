@@ -41,8 +41,9 @@ expect_fail "truncated vmlinux" "truncated|corrupt" "$CTL" --session-dir="$O" --
 gzip -c "$BURN" >"$T/vmlinuz"
 expect_fail "gzip-compressed vmlinux" "uncompressed image needed" "$CTL" --session-dir="$O" --setup --vmlinux="$T/vmlinuz"
 # Images checked against what runs, when the setup is stored: a fake sysfs
-# root whose running kernel and hypervisor are the workload's build-id, and
-# a kernel-like image (static, no ELF interpreter) that is neither.
+# root (read by the test builds in tests/bin below $XENPROF_SYSROOT) whose
+# running kernel and hypervisor are the workload's build-id, and a
+# kernel-like image (static, no ELF interpreter) that is neither.
 mkdir -p "$T/sysroot/sys/kernel" "$T/sysroot/sys/hypervisor/properties"
 objcopy -O binary --only-section=.note.gnu.build-id "$BURN" "$T/sysroot/sys/kernel/notes"
 # (Linux writes Xen's build-id as raw bytes.)

@@ -6,9 +6,11 @@
 set -u
 : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_srcdir:=$top_builddir}"
-CTL=$top_builddir/control/xenprof-ctl
-REPORT=$top_builddir/report/xenprof-report
-XPD=$top_builddir/daemon/xenprofd
+# The test builds (tests/Makefile.am, TESTBIN): the programs with the
+# test-only hooks (XENPROF_SYSROOT, XENPROF_EVENTS_DIR, the replay backend).
+CTL=$top_builddir/tests/bin/xenprof-ctl
+REPORT=$top_builddir/tests/bin/xenprof-report
+XPD=$top_builddir/tests/bin/xenprofd
 BURN_SRC=$top_builddir/tests/workload/xp-burn
 export XENPROFD=$XPD
 

@@ -8,6 +8,7 @@
  *   properties/{buildid,capabilities,changeset,pagesize}   (sys-hypervisor.c)
  *   sys/kernel/notes      the .note sections of the domain's kernel image
  *   proc/xen/capabilities "control_d" in dom0, empty in a domU  (xenfs)
+ *   run/xenprof/          the domain's run dir (its xenoprof lock)
  * buildid holds the raw bytes of xen_image's GNU build-id, as Linux writes
  * what XENVER_build_id returns; a domU gets "<denied>", as Xen 4.17 answers
  * an unprivileged domain (seen on the real host).  The shim opens these
@@ -182,6 +183,16 @@ fx_view_write(const char *dir, const struct fx_config *cfg, char *err, size_t er
 		    err, errlen);
 		if (rc)
 			return -1;
+		{
+			char run[PATH_MAX + 32];
+
+			snprintf(run, sizeof run, "%s/run/xenprof/", root);
+			if (fx_mkdirs(run) == -1) {
+				snprintf(err, errlen, "%s: %s", run, strerror(errno));
+				return -1;
+			}
+			chmod(run, 0700);
+		}
 		if (d->kernel[0]) {
 			if (fx_notes(d->kernel, &notes, &nlen, err, errlen) == -1)
 				return -1;
