@@ -623,15 +623,30 @@ setup_check_host(const struct setup *s, char *err, size_t errlen)
 int
 setup_load(struct setup *s, const char *path, char *err, size_t errlen)
 {
-	char line[SETUP_PATH_MAX + 64];
-	FILE *f;
-	int lineno = 0;
+	return setup_loadat(s, AT_FDCWD, path, path, err, errlen);
+}
 
-	f = fopen(path, "re");
-	if (f == NULL) {
+int
+setup_loadat(struct setup *s, int dirfd, const char *name, const char *path, char *err,
+    size_t errlen)
+{
+	char line[SETUP_PATH_MAX + 64];
+	struct stat st;
+	FILE *f;
+	int fd, lineno = 0;
+
+	/* A regular file, never through a symlink, never a FIFO to block on. */
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || (f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "%s: not a regular file; remove it and run xenprof-ctl --setup "
+		    "again", path);
+		close(fd);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {

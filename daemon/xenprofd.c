@@ -43,7 +43,9 @@
 enum daemon_state { ST_READY, ST_SAMPLING, ST_STOPPED };
 
 static struct {
-	const char     *sessdir;
+	const char     *sessdir;		/* as given, for messages */
+	int		sessfd;			/* the session dir, opened once: every write is
+					 * relative to it (xps_sessdir_open) */
 	struct setup	setup;
 	struct hv_source *src;
 	struct store	store;
@@ -423,6 +425,7 @@ exit_try(void)
 
 static int ready_fd = -1;
 static int lock_fd = -1;	/* the pid file, once we hold its lock */
+static uint32_t sampler_uid;	/* besides root, who may own the session dir */
 
 /* Tell xenprof-ctl (waiting on READY_FD) that we failed, and exit. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -448,6 +451,22 @@ startup_fail(const char *fmt, ...)
 	fatalx("%s", msg);
 }
 
+/*
+ * NAME in the session dir as a path through our fd of it, for the calls
+ * that take no directory fd (bind, and the shared setup and log code): it
+ * resolves to the directory opened at start, wherever its path now leads.
+ */
+static const char *
+sess_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "/proc/self/fd/%d/%s", d.sessfd, name);
+	return buf;
+}
+
+/*
+ * Open the session dir once (refused when a user other than root could
+ * replace it: xps_sessdir_open), make it private, and lock its pid file.
+ */
 static int
 lock_session(const char *sessdir)
 {
@@ -455,19 +474,14 @@ lock_session(const char *sessdir)
 	struct stat st;
 	int fd;
 
-	if (mkdir(sessdir, 0700) == -1 && errno != EEXIST)
+	if ((d.sessfd = xps_sessdir_open(sessdir, sampler_uid, 1)) == -1)
+		startup_fail("%s", xps_errmsg());
+	if (fstat(d.sessfd, &st) == -1)
 		startup_fail("session dir %s: %s", sessdir, strerror(errno));
-	if (lstat(sessdir, &st) == -1)
-		startup_fail("session dir %s: %s", sessdir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		startup_fail("session dir %s is not a directory (a symlink or file is not accepted)", sessdir);
-	if (st.st_uid != geteuid())
-		startup_fail("session dir %s is owned by uid %u, not by us; use a directory owned by root",
-		    sessdir, (unsigned)st.st_uid);
-	if ((st.st_mode & 077) != 0 && chmod(sessdir, 0700) == -1)
+	if ((st.st_mode & 077) != 0 && fchmod(d.sessfd, 0700) == -1)
 		startup_fail("session dir %s: chmod: %s", sessdir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/%s", sessdir, XP_PIDFILE_NAME);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(d.sessfd, XP_PIDFILE_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		startup_fail("%s: %s", path, strerror(errno));
 	/* xenprof-ctl --save/--reset without a daemon hold the lock for a moment:
@@ -652,13 +666,12 @@ main(int argc, char **argv)
 	log_init(1, NULL);
 	lockfd = lock_session(d.sessdir);
 	if (!foreground) {
-		snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_LOG_NAME);
-		log_init(0, path);
+		log_init(0, sess_path(path, sizeof(path), XP_LOG_NAME));
 	}
 
 	setup_init(&d.setup);
 	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_SETUP_NAME);
-	if (setup_load(&d.setup, path, err, sizeof(err)) == -1 ||
+	if (setup_loadat(&d.setup, d.sessfd, XP_SETUP_NAME, path, err, sizeof(err)) == -1 ||
 	    setup_finish(&d.setup, err, sizeof(err)) == -1)
 		startup_fail("%s", err);
 
@@ -700,7 +713,7 @@ main(int argc, char **argv)
 	{
 		struct xps_meta m = d.store.meta;
 
-		if (store_init(&d.store, d.sessdir, &m, &d.kern, err, sizeof(err)) == -1)
+		if (store_init(&d.store, d.sessfd, d.sessdir, &m, &d.kern, err, sizeof(err)) == -1)
 			startup_fail("%s", err);
 	}
 	attrib_init(&d.attrib, &d.store, d.pm, &d.kern);
@@ -721,9 +734,8 @@ main(int argc, char **argv)
 		.mmap = sb_mmap, .comm = sb_comm, .fork = sb_fork, .exit = sb_exit,
 	};
 
-	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_SOCKET_NAME);
-	if ((ctl = control_open(path, handle, NULL)) == NULL)
-		startup_fail("control socket %s: %s", path, strerror(errno));
+	if ((ctl = control_open(sess_path(path, sizeof(path), XP_SOCKET_NAME), handle, NULL)) == NULL)
+		startup_fail("control socket %s/%s: %s", d.sessdir, XP_SOCKET_NAME, strerror(errno));
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -815,8 +827,7 @@ main(int argc, char **argv)
 	store_fini(&d.store);
 	procmap_free(d.pm);
 	kernel_free(&d.kern);
-	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_PIDFILE_NAME);
-	unlink(path);
+	unlinkat(d.sessfd, XP_PIDFILE_NAME, 0);
 	close(lockfd);
 	log_info("exit");
 	return rc;
