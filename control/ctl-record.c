@@ -172,6 +172,24 @@ has_separate(const struct ctl *c)
 	return 0;
 }
 
+/* "tgid:PID,PID..." of the tree's processes (malloc'd), NULL if none. */
+static char *
+tgid_spec(const struct tree *t)
+{
+	size_t len;
+	char *spec;
+
+	if (t == NULL || t->n == 0)
+		return NULL;
+	len = 8 + (size_t)t->n * 12;
+	if ((spec = malloc(len)) == NULL)
+		return NULL;
+	strcpy(spec, "tgid:");
+	for (int i = 0; i < t->n; i++)
+		snprintf(spec + strlen(spec), len - strlen(spec), "%s%d", i ? "," : "", (int)t->pids[i]);
+	return spec;
+}
+
 static int
 run_report(const struct ctl *c, const struct tree *t)
 {
@@ -191,14 +209,8 @@ run_report(const struct ctl *c, const struct tree *t)
 	argv[argc++] = "--symbols";
 	argv[argc++] = "--threshold=1";
 	if (t != NULL && t->n > 0) {
-		size_t len = 8 + (size_t)t->n * 12;
-
-		if ((spec = malloc(len)) == NULL)
+		if ((spec = tgid_spec(t)) == NULL)
 			return -1;
-		strcpy(spec, "tgid:");
-		for (int i = 0; i < t->n; i++)
-			snprintf(spec + strlen(spec), len - strlen(spec), "%s%d", i ? "," : "",
-			    (int)t->pids[i]);
 		argv[argc++] = spec;
 	}
 	argv[argc] = NULL;
@@ -383,8 +395,14 @@ ctl_record_exec(struct ctl *c)
 		    c->cmd_argv[0]);
 	if (run_report(c, tree) == -1)
 		rc = rc ? rc : 1;
-	printf("\nThe session is kept: xenprof-report --session-dir=%s --symbols%s\n", c->sessdir,
-	    tree ? " tgid:PID" : "");
+	{
+		/* The real pids: the command's (and its descendants'), ready to paste. */
+		char *spec = tgid_spec(tree);
+
+		printf("\nThe session is kept: xenprof-report --session-dir=%s --symbols%s%s\n",
+		    c->sessdir, spec ? " " : "", spec ? spec : "");
+		free(spec);
+	}
 	free(tree);
 	return rc;
 

@@ -253,8 +253,9 @@ jtext(const struct jv *o, const char *key, const char *dflt)
 /* ---- one snapshot of the session: rows keyed by domain, image, symbol ---- */
 
 struct row {
-	char	       *key;		/* "DOMAIN\x1fIMAGE\x1fSYMBOL" */
+	char	       *key;		/* "DOMAIN\x1fIMAGE\x1fSYMBOL\x1fTGID" */
 	int		domain;
+	long		tgid;		/* -1: not recorded (no --separate=thread) */
 	const char     *name, *image, *symbol;	/* into key / the JSON */
 	double		samples, delta;
 };
@@ -385,7 +386,9 @@ snap_take(const struct ctl *c, const char *report, struct snap *s, char *err, si
 			w->image = jtext(r, "image", "?");
 			w->symbol = jtext(r, "symbol", "[unknown]");
 			w->samples = jnum(r, "samples");
-			if (asprintf(&w->key, "%d\x1f%s\x1f%s", w->domain, w->image, w->symbol) == -1)
+			w->tgid = jget(r, "tgid") ? (long)jnum(r, "tgid") : -1;
+			if (asprintf(&w->key, "%d\x1f%s\x1f%s\x1f%ld", w->domain, w->image, w->symbol,
+			    w->tgid) == -1)
 				continue;
 			s->n++;
 		}
@@ -497,6 +500,53 @@ base(const char *path)
 	return path[0] == '[' || s == NULL ? path : s + 1;
 }
 
+/*
+ * The image column of row R: the basename, or, when another image of the
+ * frame shares it, the shortest tail of its path that tells them apart; with
+ * --separate=thread its process too ("xp-burn [1234]").  Cut on the left to
+ * fit WIDTH.
+ */
+static const char *
+image_label(const struct snap *s, const struct row *r, char *buf, size_t len, int width)
+{
+	const char *b = base(r->image), *tail = b;
+	int clash = 0;
+	size_t n;
+
+	for (int i = 0; i < s->n && !clash; i++)
+		clash = strcmp(s->rows[i].image, r->image) != 0 && strcmp(base(s->rows[i].image), b) == 0;
+	if (clash) {
+		/* Longer tails until no other clashing path ends the same way. */
+		for (const char *p = b; p > r->image;) {
+			int same = 0;
+
+			for (p--; p > r->image && p[-1] != '/'; p--)
+				;
+			tail = p;
+			n = strlen(tail);
+			for (int i = 0; i < s->n && !same; i++) {
+				const char *o = s->rows[i].image;
+				size_t on = strlen(o);
+
+				same = strcmp(o, r->image) != 0 && strcmp(base(o), b) == 0 && on >= n &&
+				    strcmp(o + on - n, tail) == 0 && (on == n || o[on - n - 1] == '/');
+			}
+			if (!same)
+				break;
+		}
+	}
+	if (r->tgid >= 0)
+		snprintf(buf, len, "%s [%ld]", tail, r->tgid);
+	else
+		snprintf(buf, len, "%s", tail);
+	n = strlen(buf);
+	if ((int)n > width && width > 3) {
+		memmove(buf + 3, buf + n - (size_t)(width - 3), (size_t)(width - 3) + 1);
+		memcpy(buf, "...", 3);
+	}
+	return buf;
+}
+
 struct dom {
 	int		id;
 	const char     *name;
@@ -558,10 +608,13 @@ render(const struct ctl *c, struct snap *s, double sum, double lostd, const char
 	{
 		int room = screen ? rows - used - 2 : 20;
 
-		for (int i = 0; i < s->n && i < room && s->rows[i].delta > 0; i++)
+		for (int i = 0; i < s->n && i < room && s->rows[i].delta > 0; i++) {
+			char ib[PATH_MAX + 32];
+
 			line(cols, "%10.0f %6.2f%%  %-10.10s %-20.20s %s", s->rows[i].delta,
 			    sum > 0 ? 100.0 * s->rows[i].delta / sum : 0.0, s->rows[i].name,
-			    base(s->rows[i].image), s->rows[i].symbol);
+			    image_label(s, &s->rows[i], ib, sizeof(ib), 20), s->rows[i].symbol);
+		}
 	}
 	qsort(s->rows, (size_t)s->n, sizeof(*s->rows), row_cmp_key);
 	if (screen) {

@@ -106,6 +106,12 @@ void ctl_setup_done(const struct ctl *c, bool ok);
 int ctl_find_report(char *buf, size_t len);
 int ctl_find_program(char *buf, size_t len, const char *envvar, const char *subdir,
     const char *name, const char *installdir);
+/*
+ * shortopts.c: rewrite opcontrol's short options (-e X, -s, ...) and its
+ * "--option value" form in *ARGV to the long options; 0, or 2 after a
+ * one-line warnx.  The new vector lives until exit.
+ */
+int ctl_expand_opts(int *argc, char ***argv);
 /* ctl-start-daemon.c: spawn xenprofd for C and wait until it is ready. */
 int ctl_spawn_daemon(const struct ctl *c);
 

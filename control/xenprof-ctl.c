@@ -50,6 +50,8 @@ usage(FILE *f)
 	    "       --active-domains=LIST  --passive-domains=LIST  --passive-images=LIST\n"
 	    "       --callgraph=DEPTH      --backend=auto|xenoprof|perf\n"
 	    "       --flush-interval=MS    --force-images\n"
+	    "\nopcontrol's short options work too: -e EVENT, -c DEPTH, -p SEPARATE, -s (start),\n"
+	    "-t (stop), -d (dump), -l (list events); -h is --help (not opcontrol's shutdown).\n"
 	    "\nThe session dir defaults to /var/lib/xenprof.  See xenprof-ctl(1).\n");
 }
 
@@ -103,6 +105,8 @@ main(int argc, char **argv)
 	/* static: lives until exit, as its strings go into the setup file */
 	static char **setup;
 
+	if (ctl_expand_opts(&argc, &argv) != 0)
+		return 2;
 	setup = calloc((size_t)argc + 1, sizeof(*setup));
 	if (setup == NULL)
 		err(1, "calloc");
@@ -112,7 +116,7 @@ main(int argc, char **argv)
 		const char *a = argv[i], *value;
 		const struct ctl_cmd *k;
 
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "-?") == 0) {
 			usage(stdout);
 			return 0;
 		}

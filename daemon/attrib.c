@@ -344,8 +344,12 @@ attribute(struct attrib *a, const struct hv_sample *s, int allow_defer)
 	}
 	k.image = (uint32_t)img;
 	if (s->pid != HV_NO_PID && d->self && !s->guest) {
-		if ((a->separate & XPS_SEP_LIBRARY) &&
-		    (s->mode == HV_MODE_USER || (a->separate & XPS_SEP_KERNEL))) {
+		/* The application: for --separate=library, and for every sample with
+		 * a call chain, whose stack is rooted at its process (folded, pprof,
+		 * svg); the report keeps it out of the rows unless the session was
+		 * recorded with --separate=library. */
+		if (((a->separate & XPS_SEP_LIBRARY) &&
+		    (s->mode == HV_MODE_USER || (a->separate & XPS_SEP_KERNEL))) || s->nchain) {
 			struct pm_file *exe = procmap_exe(a->pm, s->pid);
 
 			if (exe != NULL) {

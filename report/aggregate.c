@@ -78,6 +78,7 @@ struct hit {
 	uint32_t	chain;		/* global chain index, NONE */
 	uint32_t	domain;
 	uint32_t	app;		/* pool id of the app's display path, NONE */
+	uint32_t	proc;		/* pool id of the process's executable, NONE */
 	uint32_t	tgid, tid, cpu;
 	uint32_t	col;		/* column */
 	uint32_t	row;		/* filled by the fold */
@@ -1163,6 +1164,19 @@ col_of(struct report *r, int side, uint32_t si, uint32_t domid, int ev, const ch
 	}
 }
 
+/*
+ * Does KEY's application belong in the rows?  Only in sessions recorded with
+ * --separate=library (kernel samples: =kernel too), as the daemon records it;
+ * the daemon also records it for every sample with a call chain, whose stack
+ * is rooted at its process (report_stack.proc).
+ */
+static int
+app_in_rows(const struct xps_meta *m, const struct xps_key *k)
+{
+	return (m->separate & XPS_SEP_LIBRARY) &&
+	    (k->mode == XPS_MODE_USER || (m->separate & XPS_SEP_KERNEL));
+}
+
 /* Select the records of one profile into hits. */
 static void
 select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
@@ -1282,7 +1296,7 @@ select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
 			gi = gimg_intern(a, &g);
 			kd = XPS_IMG_ANON;
 		} else {
-			int app_ok = key->app != NONE && key->app < nimg;
+			int app_ok = key->app != NONE && key->app < nimg && app_in_rows(&s->meta, key);
 			/* -x: only the applications' own code, not what they ran in
 			 * libraries, modules or the kernel. */
 			if (r->opts->exclude_dependent && app_ok && key->app != key->image)
@@ -1308,8 +1322,10 @@ select_profile(struct report *r, const struct spec *sp, int side, uint32_t si,
 		h.count = rec[k].count;
 		h.domain = domid;
 		h.app = NONE;
-		if (!(merge & MERGE_LIB) && key->app != NONE && key->app < nimg)
+		if (!(merge & MERGE_LIB) && key->app != NONE && key->app < nimg &&
+		    app_in_rows(&s->meta, key))
 			h.app = shown[key->app];
+		h.proc = key->app != NONE && key->app < nimg ? shown[key->app] : NONE;
 		h.tgid = merge & MERGE_TGID ? NONE : key->tgid;
 		h.tid = merge & (MERGE_TID | MERGE_TGID) ? NONE : key->tid;
 		h.cpu = merge & MERGE_CPU ? NONE : key->cpu;
@@ -1377,7 +1393,8 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 	const struct report_opts *opts = r->opts;
 	int any_image_match = 0, nsides = opts->nsides ? 2 : 1;
 	int want_syms = opts->symbols || opts->callgraph || opts->details ||
-	    opts->format == OUT_FOLDED || opts->format == OUT_PPROF || opts->archive_out;
+	    opts->format == OUT_FOLDED || opts->format == OUT_PPROF || opts->format == OUT_SVG ||
+	    opts->archive_out;
 
 	/* 1. Select records into hits. */
 	for (int side = 0; side < nsides; side++) {
@@ -1620,7 +1637,8 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 	for (size_t k = 0; k < a->nhits; k++) {
 		const struct hit *h = &a->hits[k];
 		r->stacks[k] = (struct report_stack){ .leaf = h->loc, .chain = h->chain,
-			.domain = h->domain, .col = h->col, .count = h->count };
+			.domain = h->domain, .col = h->col, .count = h->count, .tgid = h->tgid,
+			.proc = h->proc != NONE ? a->pool.s[h->proc] : NULL };
 		r->has_chains |= h->chain != NONE;
 	}
 	r->chains = a->chains;

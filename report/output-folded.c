@@ -2,11 +2,13 @@
 /*
  * --format=folded: Brendan Gregg's collapsed stacks, what flame-graph tools
  * read.  One line per distinct stack: frames root first joined by ';', a
- * space, the sample count.  Frames are symbol names; a location outside every
- * symbol is "[image basename]".  With several domains the first frame is the
- * domain name.  Invariant: the counts sum to the report's total_samples
- * (every selected record is exactly one stack; a record without a call chain
- * is a one-frame stack).  ';', newlines and control bytes in names become '_'.
+ * space, the sample count.  The first frames are the domain (on a Xen host
+ * or with several domains) and the process (stacks.c), as perf's
+ * stackcollapse starts with comm; then symbol names, a location outside
+ * every symbol being "[image basename]".  Invariant: the counts sum to the
+ * report's total_samples (every selected record is exactly one stack; a
+ * record without a call chain has the leaf as its only code frame).  ';',
+ * newlines and control bytes in names become '_'.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -20,18 +22,10 @@ struct fline {
 };
 
 static void
-put_frame(char **buf, size_t *len, size_t *cap, const struct report_loc *l, int first)
+put_frame(char **buf, size_t *len, size_t *cap, const char *name, int first)
 {
-	char tmp[512];
-	const char *name = l->symbol;
-
-	if (name == NULL || strcmp(name, SYM_UNKNOWN) == 0) {
-		snprintf(tmp, sizeof(tmp), "[%s]", out_basename(l->image));
-		if (l->image && l->image[0] == '[')
-			snprintf(tmp, sizeof(tmp), "%s", l->image);
-		name = tmp;
-	}
 	size_t n = strlen(name);
+
 	if (*len + n + 2 > *cap) {
 		*cap = (*len + n + 2) * 2;
 		*buf = xrealloc(*buf, *cap);
@@ -56,41 +50,26 @@ folded_whole(struct out_ctx *c)
 {
 	const struct report *r = c->r;
 	struct fline *v = xcalloc(r->nstacks ? r->nstacks : 1, sizeof(*v));
-	int several = r->ndoms > 1 && r->axis != COL_DOMAIN;
+	struct stk_ctx *sc = stk_new(r);
+	struct stk_frame fr[STK_MAX_FRAMES];
 	char *buf = NULL;
 	size_t cap = 0;
 
 	for (size_t s = 0; s < r->nstacks; s++) {
-		const struct report_stack *st = &r->stacks[s];
-		size_t len = 0;
-		int first = 1;
+		size_t len = 0, n = stk_frames(sc, &r->stacks[s], fr);
 
 		if (buf == NULL) {
 			cap = 256;
 			buf = xmalloc(cap);
 		}
 		buf[0] = '\0';
-		if (several) {
-			const char *dn = NULL;
-			for (size_t d = 0; d < r->ndoms; d++)
-				if (r->doms[d].domid == st->domain)
-					dn = r->doms[d].name;
-			struct report_loc dl = { .symbol = dn ? dn : "domain", .image = "" };
-			put_frame(&buf, &len, &cap, &dl, 1);
-			first = 0;
-		}
-		if (st->chain != XPS_NONE && st->chain < r->nchains) {
-			const struct report_chain *ch = &r->chains[st->chain];
-			for (uint32_t k = ch->n; k-- > 0;) {
-				put_frame(&buf, &len, &cap, &r->locs[r->chain_locs[ch->first + k]], first);
-				first = 0;
-			}
-		}
-		put_frame(&buf, &len, &cap, &r->locs[st->leaf], first);
+		for (size_t k = 0; k < n; k++)
+			put_frame(&buf, &len, &cap, fr[k].name, k == 0);
 		v[s].s = xstrdup(buf);
-		v[s].count = st->count;
+		v[s].count = r->stacks[s].count;
 	}
 	free(buf);
+	stk_free(sc);
 	qsort(v, r->nstacks, sizeof(*v), fline_cmp);
 	for (size_t s = 0; s < r->nstacks;) {
 		size_t t = s;

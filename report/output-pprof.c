@@ -11,8 +11,10 @@
  * (image, offset) (address = link-time address); one Function per (symbol,
  * image), filename = the image path, so that pprof's per-function view
  * splits the rows exactly like the report's (domain aside); one Sample per
- * selected record: leaf location first, then its callers, value = samples,
- * labels domain (name) and domid.  Invariant: the sample values sum to the
+ * selected record: leaf location first, then its callers, then the root
+ * frames of stacks.c (process, then domain on a Xen host), each a Function
+ * without a mapping whose filename is "[process]" or "[domain]"; value =
+ * samples, labels domain (name), domid and process.  Invariant: the sample values sum to the
  * report's total_samples, so flat percentages equal the JSON report's.
  */
 #include <inttypes.h>
@@ -123,16 +125,23 @@ pprof_whole(struct out_ctx *c)
 	uint64_t *locid = xcalloc(r->nlocs + 1, sizeof(*locid));
 	PMapping *maps = xcalloc(nimg + 1, sizeof(*maps));
 	PMapping **mapp = xcalloc(nimg + 1, sizeof(*mapp));
-	PLocation *locs = xcalloc(r->nlocs + 1, sizeof(*locs));
-	PLocation **locp = xcalloc(r->nlocs + 1, sizeof(*locp));
-	PLine *lines = xcalloc(r->nlocs + 1, sizeof(*lines));
-	PLine **linep = xcalloc(r->nlocs + 1, sizeof(*linep));
-	PFunction *fns = xcalloc(r->nlocs + 1, sizeof(*fns));
-	PFunction **fnp = xcalloc(r->nlocs + 1, sizeof(*fnp));
+	/* Locations and functions: one per distinct (image, offset), plus the
+	 * domain and process root frames (at most two per stack). */
+	size_t maxloc = r->nlocs + 2 * r->nstacks + 1;
+	PLocation *locs = xcalloc(maxloc, sizeof(*locs));
+	PLocation **locp = xcalloc(maxloc, sizeof(*locp));
+	PLine *lines = xcalloc(maxloc, sizeof(*lines));
+	PLine **linep = xcalloc(maxloc, sizeof(*linep));
+	PFunction *fns = xcalloc(maxloc, sizeof(*fns));
+	PFunction **fnp = xcalloc(maxloc, sizeof(*fnp));
 	PSample *smp = xcalloc(r->nstacks + 1, sizeof(*smp));
 	PSample **smpp = xcalloc(r->nstacks + 1, sizeof(*smpp));
-	PLabel *labels = xcalloc(2 * r->nstacks + 1, sizeof(*labels));
-	PLabel **labelp = xcalloc(2 * r->nstacks + 1, sizeof(*labelp));
+	PLabel *labels = xcalloc(3 * r->nstacks + 1, sizeof(*labels));
+	PLabel **labelp = xcalloc(3 * r->nstacks + 1, sizeof(*labelp));
+	struct stk_ctx *sc = stk_new(r);
+	/* Root-frame location per string-table id: [0] domains, [1] processes. */
+	uint64_t *rootloc[2] = { NULL, NULL };
+	size_t nrootloc[2] = { 0, 0 };
 	int64_t *vals = xcalloc(r->nstacks + 1, sizeof(int64_t));
 	size_t nmaps = 0, nlocs = 0, nfns = 0;
 	/* Function per (symbol, image): hashed on the (interned) pointers. */
@@ -140,7 +149,7 @@ pprof_whole(struct out_ctx *c)
 	while (ftabsz < r->nlocs * 2 + 2)
 		ftabsz *= 2;
 	uint32_t *ftab = xcalloc(ftabsz, sizeof(*ftab));	/* function index + 1 */
-	struct report_loc *fkey = xcalloc(r->nlocs + 1, sizeof(*fkey));
+	struct report_loc *fkey = xcalloc(maxloc, sizeof(*fkey));
 	int rc;
 
 	stab_id(&s, "");
@@ -153,23 +162,57 @@ pprof_whole(struct out_ctx *c)
 	prof.period_type = &pt;
 	prof.period = r->nevents ? (int64_t)r->ev[0].count : 0;
 	int64_t k_domain = stab_id(&s, "domain"), k_domid = stab_id(&s, "domid");
+	int64_t k_process = stab_id(&s, "process");
+	int64_t f_domain = stab_id(&s, "[domain]"), f_process = stab_id(&s, "[process]");
 
 	for (size_t i = 0; i < r->nstacks; i++) {
 		const struct report_stack *sk = &r->stacks[i];
 		PSample *p = &smp[i];
-		uint32_t frames[XPS_CHAIN_MAX + 1];
-		size_t nf = 0;
+		struct stk_frame fr[STK_MAX_FRAMES];
+		size_t nf = stk_frames(sc, sk, fr);
+		const char *procname = NULL;
 
-		frames[nf++] = sk->leaf;
-		if (sk->chain != XPS_NONE && sk->chain < r->nchains) {
-			const struct report_chain *ch = &r->chains[sk->chain];
-			for (uint32_t k = 0; k < ch->n && nf < XPS_CHAIN_MAX + 1; k++)
-				frames[nf++] = r->chain_locs[ch->first + k];
-		}
 		perftools__profiles__sample__init(p);
 		p->location_id = xcalloc(nf, sizeof(uint64_t));
 		for (size_t k = 0; k < nf; k++) {
-			uint32_t li = frames[k];
+			const struct stk_frame *f = &fr[nf - 1 - k];	/* leaf first */
+			uint32_t li = f->loc;
+
+			if (li == XPS_NONE) {
+				/* Domain or process root frame: a function without a mapping. */
+				int w = f->family == STK_PROCESS;
+				int64_t sid = stab_id(&s, f->name);
+
+				if (w)
+					procname = f->name;
+				if ((size_t)sid >= nrootloc[w]) {
+					size_t nn = (size_t)sid * 2 + 16;
+					rootloc[w] = xrealloc(rootloc[w], nn * sizeof(uint64_t));
+					memset(rootloc[w] + nrootloc[w], 0, (nn - nrootloc[w]) * sizeof(uint64_t));
+					nrootloc[w] = nn;
+				}
+				if (rootloc[w][sid] == 0) {
+					PFunction *fn = &fns[nfns];
+					PLocation *lo = &locs[nlocs];
+
+					perftools__profiles__function__init(fn);
+					fn->id = nfns + 1;
+					fn->name = fn->system_name = sid;
+					fn->filename = w ? f_process : f_domain;
+					fnp[nfns++] = fn;
+					perftools__profiles__location__init(lo);
+					lo->id = nlocs + 1;
+					perftools__profiles__line__init(&lines[nlocs]);
+					lines[nlocs].function_id = fn->id;
+					linep[nlocs] = &lines[nlocs];
+					lo->n_line = 1;
+					lo->line = &linep[nlocs];
+					locp[nlocs++] = lo;
+					rootloc[w][sid] = lo->id;
+				}
+				p->location_id[k] = rootloc[w][sid];
+				continue;
+			}
 			const struct report_loc *l = &r->locs[li];
 			if (locid[li] == 0) {
 				uint32_t im = l->img;
@@ -250,16 +293,19 @@ pprof_whole(struct out_ctx *c)
 		for (size_t d = 0; d < r->ndoms; d++)
 			if (r->doms[d].domid == sk->domain)
 				dn = r->doms[d].name;
-		perftools__profiles__label__init(&labels[2 * i]);
-		labels[2 * i].key = k_domain;
-		labels[2 * i].str = stab_id(&s, dn ? dn : "");
-		perftools__profiles__label__init(&labels[2 * i + 1]);
-		labels[2 * i + 1].key = k_domid;
-		labels[2 * i + 1].num = sk->domain;
-		labelp[2 * i] = &labels[2 * i];
-		labelp[2 * i + 1] = &labels[2 * i + 1];
-		p->n_label = 2;
-		p->label = &labelp[2 * i];
+		perftools__profiles__label__init(&labels[3 * i]);
+		labels[3 * i].key = k_domain;
+		labels[3 * i].str = stab_id(&s, dn ? dn : "");
+		perftools__profiles__label__init(&labels[3 * i + 1]);
+		labels[3 * i + 1].key = k_domid;
+		labels[3 * i + 1].num = sk->domain;
+		perftools__profiles__label__init(&labels[3 * i + 2]);
+		labels[3 * i + 2].key = k_process;
+		labels[3 * i + 2].str = stab_id(&s, procname ? procname : "");
+		for (int q = 0; q < 3; q++)
+			labelp[3 * i + q] = &labels[3 * i + q];
+		p->n_label = 3;
+		p->label = &labelp[3 * i];
 		smpp[i] = p;
 	}
 	prof.n_sample = r->nstacks;
@@ -286,6 +332,9 @@ pprof_whole(struct out_ctx *c)
 	free(s.tab);
 	free(ftab);
 	free(fkey);
+	free(rootloc[0]);
+	free(rootloc[1]);
+	stk_free(sc);
 	free(mapid), free(locid), free(maps), free(mapp), free(locs), free(locp);
 	free(lines), free(linep), free(fns), free(fnp), free(smp), free(smpp);
 	free(labels), free(labelp), free(vals);

@@ -21,6 +21,8 @@ out_lookup(enum out_format f)
 		return &out_folded;
 	case OUT_PPROF:
 		return &out_pprof;
+	case OUT_SVG:
+		return &out_svg;
 	case OUT_TEXT:
 	default:
 		return &out_text;

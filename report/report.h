@@ -8,7 +8,10 @@
  * selected records once, symbolizes each distinct (image, offset) pair once
  * (symbols.c for ELF files, kallsyms.c for the session's kallsyms copy) and
  * folds the counts into rows; output.c sorts, thresholds and hands the rows
- * to one output vtable (output-text.c, output-json.c, output-csv.c).
+ * to one output vtable (output-text.c, output-json.c, output-csv.c; the
+ * stack formats output-folded.c, output-pprof.c, output-svg.c take the
+ * stacks whole, framed by stacks.c).  annotate.c (--annotate) works on the
+ * stacks' leaf addresses and the images' code and line tables.
  *
  * Ownership: strings in rows and images are interned in the report's string
  * pool (strpool.c) and live until report_free(); nothing else frees them.
@@ -69,7 +72,7 @@ size_t strpool_count(const struct strpool *p);
 /* ===================================================================== */
 /* options (xenprof-report.c)                                            */
 
-enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_FOLDED, OUT_PPROF };
+enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_FOLDED, OUT_PPROF, OUT_SVG };
 
 /* What the sample columns of a row are (opreport's "classes"). */
 enum col_axis {
@@ -125,6 +128,11 @@ struct report_opts {
 	char	      **incl_syms;	/* -i, NULL-terminated */
 	char	      **excl_syms;	/* -e */
 	const char     *archive_out;	/* --archive=FILE: write, no report */
+	/* --annotate[=SYMBOLS], --source, --assembly, --asm-syntax (annotate.c) */
+	int		annotate;
+	int		annot_source, annot_asm;	/* neither: both, interleaved */
+	int		asm_intel;
+	char	      **annot_syms;	/* NULL-terminated; NULL: every symbol shown */
 	struct spec    *spec;		/* owned: the whole selection */
 	/* Differential form: spec plus each side's braces (owned); nsides 0 or 2. */
 	struct spec    *side[2];
@@ -268,6 +276,20 @@ int sym_offset_to_vaddr(struct sym_image *im, uint64_t off, uint64_t *vaddr);
 int sym_srcline(struct sym_image *im, uint64_t vaddr, char *buf, size_t len,
 		char *inl, size_t inllen);
 
+/*
+ * annotate.c's needs.  sym_extent: the symbol covering link-time address A,
+ * its extent [*START, *END) and name (NULL if none).  sym_machine: the ELF
+ * e_machine.  sym_read: up to LEN code bytes at A into BUF, the number read
+ * (0: no code bytes there, e.g. a debug-only file).  sym_srcpos: source file
+ * (as in the line table: relative ones are under *COMP_DIR, which may be
+ * NULL), owned by libdw until sym_close, and line of VADDR; -1 if none.
+ */
+const char *sym_extent(struct sym_image *im, uint64_t a, uint64_t *start, uint64_t *end);
+int sym_machine(struct sym_image *im);
+size_t sym_read(struct sym_image *im, uint64_t a, void *buf, size_t len);
+int sym_srcpos(struct sym_image *im, uint64_t vaddr, const char **file, const char **comp_dir,
+	       int *line);
+
 /* ===================================================================== */
 /* aggregate.c: selection, symbolization, rows                           */
 
@@ -329,6 +351,10 @@ struct report_stack {
 	uint32_t	domain;
 	uint32_t	col;
 	uint64_t	count;
+	/* The process the stack ran in: its executable's display path (NULL:
+	 * not recorded) and its tgid (XPS_NONE: not recorded or merged). */
+	const char     *proc;
+	uint32_t	tgid;
 };
 
 struct report_chain {
@@ -440,7 +466,7 @@ struct output {
 	void	      (*tail)(struct out_ctx *, size_t shown, size_t hidden);
 };
 
-extern const struct output out_text, out_json, out_csv, out_folded, out_pprof;
+extern const struct output out_text, out_json, out_csv, out_folded, out_pprof, out_svg;
 
 const struct output *out_lookup(enum out_format f);
 /* Sort, threshold and print R with O.  0, or -1 if writing failed. */
@@ -458,6 +484,53 @@ int out_callgraph(FILE *f, const struct report *r, const struct report_opts *opt
 void json_string(FILE *f, const char *s);
 /* Diff of one row: percent change, and "+++" / "---" / NULL status. */
 double out_diff(const struct report *r, const struct report_row *row, const char **status);
+
+/* ===================================================================== */
+/* annotate.c: --annotate (opannotate, perf annotate)                     */
+
+/*
+ * Print the annotation of R's symbols (OPTS->annot_syms, or every symbol
+ * above the threshold) to F, in text or JSON.  0; 1 with ERR when nothing
+ * can be annotated (no such symbol in the selection); -1 on a write error.
+ */
+int annotate_report(FILE *f, const struct report *r, const struct report_opts *opts,
+		    char *err, size_t errlen);
+
+/* ===================================================================== */
+/* stacks.c: the frames of a stack, root first (folded, pprof, svg)       */
+
+/* What a frame is; the svg gives each a colour family. */
+enum stk_family {
+	STK_DOMAIN,		/* the domain's root frame */
+	STK_PROCESS,		/* the process's frame (or what ran, when no process) */
+	STK_XEN,		/* hypervisor code */
+	STK_KERNEL,		/* a kernel or module */
+	STK_USER,		/* user space */
+	STK_GUEST,		/* perf's [guests] bucket (guest mode under a vPMU) */
+	STK_UNKNOWN,
+};
+
+struct stk_frame {
+	const char     *name;		/* owned by the report or the stk_ctx */
+	enum stk_family	family;
+	uint32_t	loc;		/* r->locs index; XPS_NONE for domain and process */
+	uint32_t	domain;
+};
+
+/* Domain, process, the chain's frames and the leaf. */
+#define STK_MAX_FRAMES	(XPS_CHAIN_MAX + 3)
+
+struct stk_ctx;
+
+/* A context for R's stacks (process labels computed once); NULL never. */
+struct stk_ctx *stk_new(const struct report *r);
+void stk_free(struct stk_ctx *c);
+/* Does every stack start with a domain frame (Xen host or several domains)? */
+int stk_show_domain(const struct stk_ctx *c);
+/* Frames of stack S, root first, into OUT (STK_MAX_FRAMES); their number. */
+size_t stk_frames(struct stk_ctx *c, const struct report_stack *s, struct stk_frame *out);
+/* The family of a location's frame (from its image). */
+enum stk_family stk_loc_family(const struct report *r, const struct report_loc *l);
 
 /* ===================================================================== */
 /* archive.c: --archive=FILE (ustar) and archive:FILE                     */

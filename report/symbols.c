@@ -462,3 +462,97 @@ sym_srcline(struct sym_image *im, uint64_t vaddr, char *buf, size_t len,
 	free(scopes);
 	return 0;
 }
+
+/* ===================================================================== */
+/* For annotate.c: a symbol's extent, its code bytes, its source lines    */
+
+const char *
+sym_extent(struct sym_image *im, uint64_t a, uint64_t *start, uint64_t *end)
+{
+	size_t l = 0, h;
+
+	if (!im->syms_loaded)
+		sym_load_table(im);
+	h = im->nsyms;
+	while (l < h) {
+		size_t mid = l + (h - l) / 2;
+		if (im->syms[mid].addr <= a)
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	/* The nearest symbol at or below A that covers it (sized ones a few back too). */
+	for (size_t back = 1; back <= 8 && back <= l; back++) {
+		const struct sym_ent *s = &im->syms[l - back];
+		uint64_t next = l - back + 1 < im->nsyms ? im->syms[l - back + 1].addr : UINT64_MAX;
+		uint64_t e = s->size ? s->addr + s->size : next;
+
+		if (back == 1 && s->size == 0 && a < e) {
+			*start = s->addr;
+			*end = e;
+			return s->name;
+		}
+		if (s->size && a - s->addr < s->size) {
+			*start = s->addr;
+			*end = e;
+			return s->name;
+		}
+	}
+	return NULL;
+}
+
+int
+sym_machine(struct sym_image *im)
+{
+	GElf_Addr bias;
+	GElf_Ehdr eh;
+	Elf *elf = dwfl_module_getelf(im->mod, &bias);
+
+	return elf && gelf_getehdr(elf, &eh) ? eh.e_machine : EM_NONE;
+}
+
+size_t
+sym_read(struct sym_image *im, uint64_t a, void *buf, size_t len)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(im->mod, &bias);
+	Elf_Scn *scn = NULL;
+
+	if (elf == NULL)
+		return 0;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (gelf_getshdr(scn, &sh) == NULL || !(sh.sh_flags & SHF_ALLOC) ||
+		    a < sh.sh_addr || a - sh.sh_addr >= sh.sh_size)
+			continue;
+		if (sh.sh_type == SHT_NOBITS)
+			return 0;	/* a debug-only file: no code here */
+		d = elf_getdata(scn, NULL);
+		uint64_t off = a - sh.sh_addr;
+		if (d == NULL || d->d_buf == NULL || off >= d->d_size)
+			return 0;
+		size_t n = d->d_size - off < len ? (size_t)(d->d_size - off) : len;
+		memcpy(buf, (const char *)d->d_buf + off, n);
+		return n;
+	}
+	return 0;
+}
+
+int
+sym_srcpos(struct sym_image *im, uint64_t vaddr, const char **file, const char **comp_dir,
+	   int *line)
+{
+	Dwfl_Line *l = dwfl_module_getsrc(im->mod, vaddr + im->bias);
+	Dwarf_Addr la = 0;
+	const char *f;
+
+	*file = *comp_dir = NULL;
+	*line = 0;
+	if (l == NULL || (f = dwfl_lineinfo(l, &la, line, NULL, NULL, NULL)) == NULL)
+		return -1;
+	*file = f;
+	*comp_dir = dwfl_line_comp_dir(l);
+	return 0;
+}

@@ -31,6 +31,10 @@ enum {
 	OPT_GLOBAL_PERCENT,
 	OPT_COLUMNS,
 	OPT_ARCHIVE,
+	OPT_ANNOTATE,
+	OPT_SOURCE,
+	OPT_ASSEMBLY,
+	OPT_ASM_SYNTAX,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +66,10 @@ static const struct option long_opts[] = {
 	{ "archive",		required_argument,	NULL, OPT_ARCHIVE },
 	{ "demangle",		required_argument,	NULL, 'D' },
 	{ "exclude-dependent",	no_argument,		NULL, 'x' },
+	{ "annotate",		optional_argument,	NULL, OPT_ANNOTATE },
+	{ "source",		no_argument,		NULL, OPT_SOURCE },
+	{ "assembly",		no_argument,		NULL, OPT_ASSEMBLY },
+	{ "asm-syntax",		required_argument,	NULL, OPT_ASM_SYNTAX },
 	{ NULL, 0, NULL, 0 },
 };
 static const char short_opts[] = ":lt:p:R:fo:m:nhvdgci:e:s:rwaD:x";
@@ -127,10 +135,15 @@ has_sort(const struct report_opts *o, int key)
 static int
 check_combinations(struct report_opts *o, char *err, size_t errlen)
 {
-	int stackfmt = o->format == OUT_FOLDED || o->format == OUT_PPROF;
+	int stackfmt = o->format == OUT_FOLDED || o->format == OUT_PPROF || o->format == OUT_SVG;
 	const char *bad = NULL;
 
-	if (o->details && o->callgraph)
+	if (o->annotate && (o->callgraph || o->details || o->nsides || o->columns != COL_EVENT ||
+			    o->accumulated || o->archive_out ||
+			    (o->format != OUT_TEXT && o->format != OUT_JSON)))
+		bad = "--annotate (--source, --assembly) goes with text or json output only, not with "
+		    "-c, -d, -a, --columns, --archive or a { } { } diff";
+	else if (o->details && o->callgraph)
 		bad = "-d/--details cannot go with -c/--callgraph";
 	else if (o->nsides && o->callgraph)
 		bad = "a differential report { } { } cannot go with -c/--callgraph";
@@ -142,7 +155,7 @@ check_combinations(struct report_opts *o, char *err, size_t errlen)
 		bad = "--columns cannot go with -c/--callgraph";
 	else if (stackfmt && (o->callgraph || o->details || o->nsides || o->columns != COL_EVENT ||
 			      o->accumulated))
-		bad = "--format=folded/pprof cannot go with -c, -d, -a, --columns or a { } { } diff";
+		bad = "--format=folded/pprof/svg cannot go with -c, -d, -a, --columns or a { } { } diff";
 	else if (o->format == OUT_CSV && (o->callgraph || o->details))
 		bad = "--format=csv cannot go with -c or -d (use text or json)";
 	else if (o->accumulated && o->callgraph)
@@ -235,6 +248,9 @@ report_opts_free(struct report_opts *o)
 	for (size_t i = 0; o->excl_syms && o->excl_syms[i]; i++)
 		free(o->excl_syms[i]);
 	free(o->excl_syms);
+	for (size_t i = 0; o->annot_syms && o->annot_syms[i]; i++)
+		free(o->annot_syms[i]);
+	free(o->annot_syms);
 	if (o->archive_tmp) {
 		archive_cleanup(o->archive_tmp);
 		free(o->archive_tmp);
@@ -282,9 +298,11 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 				o->format = OUT_FOLDED;
 			else if (strcmp(optarg, "pprof") == 0)
 				o->format = OUT_PPROF;
+			else if (strcmp(optarg, "svg") == 0)
+				o->format = OUT_SVG;
 			else {
 				snprintf(err, errlen, "--format: unknown format '%.64s'; "
-					 "use text, json, csv, folded or pprof", optarg);
+					 "use text, json, csv, folded, pprof or svg", optarg);
 				return 2;
 			}
 			break;
@@ -385,6 +403,31 @@ report_parse_args(int argc, char **argv, struct report_opts *o, char *err, size_
 		case OPT_ARCHIVE:
 			o->archive_out = optarg;
 			break;
+		case OPT_ANNOTATE:	/* annotate.c; --annotate=SYMBOLS */
+			o->annotate = o->symbols = 1;
+			if (optarg != NULL) {
+				if (*optarg == '\0') {
+					snprintf(err, errlen, "--annotate=: give symbol names, or none "
+						 "for every symbol");
+					return 2;
+				}
+				name_list_add(&o->annot_syms, optarg);
+			}
+			break;
+		case OPT_SOURCE:
+			o->annotate = o->symbols = o->annot_source = 1;
+			break;
+		case OPT_ASSEMBLY:
+			o->annotate = o->symbols = o->annot_asm = 1;
+			break;
+		case OPT_ASM_SYNTAX:
+			if (strcmp(optarg, "intel") == 0 || strcmp(optarg, "att") == 0) {
+				o->asm_intel = optarg[0] == 'i';
+			} else {
+				snprintf(err, errlen, "--asm-syntax: '%.64s': use att or intel", optarg);
+				return 2;
+			}
+			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value",
 				 optopt ? (char[]){ '-', (char)optopt, '\0' } :
@@ -465,8 +508,9 @@ usage(FILE *f)
 	      "  -l, --symbols            one row per symbol instead of per image\n"
 	      "  -t, --threshold=PCT      hide rows below PCT percent\n"
 	      "      --session-dir=DIR    sessions live in DIR (default /var/lib/xenprof)\n"
-	      "      --format=FMT         text (default), json, csv, folded (flame graphs)\n"
-	      "                           or pprof (gzipped profile.proto; with -o FILE)\n"
+	      "      --format=FMT         text (default), json, csv, folded (flame graph stacks),\n"
+	      "                           pprof (gzipped profile.proto; with -o FILE) or\n"
+	      "                           svg (an interactive flame graph)\n"
 	      "  -d, --details            per-address lines inside each symbol (implies -l)\n"
 	      "  -g, --debug-info         source file:line (and inline frames with -d)\n"
 	      "  -c, --callgraph          callers and callees per function (implies -l)\n"
@@ -478,6 +522,10 @@ usage(FILE *f)
 	      "      --global-percent     -d/-c percentages of the whole selection\n"
 	      "      --columns=AXIS       domain or session: side-by-side sample columns\n"
 	      "      --archive=FILE       pack the sessions and their images into FILE\n"
+	      "      --annotate[=SYMS]    per-instruction and per-source-line samples of each\n"
+	      "                           symbol (opannotate), hottest first\n"
+	      "      --source, --assembly only the source lines / only the disassembly\n"
+	      "      --asm-syntax=S       att (default) or intel\n"
 	      "      --vmlinux=FILE       uncompressed kernel image to symbolize with\n"
 	      "      --xen=FILE           uncompressed hypervisor image (xen-syms)\n"
 	      "  -p, --image-path=DIRS    look for missing images by name in DIRS (, or :)\n"
@@ -573,7 +621,19 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	rc = out_report(out, f, &rep, &opts);
+	if (opts.annotate) {
+		rc = annotate_report(f, &rep, &opts, err, sizeof(err));
+		if (rc == 1) {
+			fprintf(stderr, REPORT_PROG ": %s\n", err);
+			if (f != stdout)
+				fclose(f);
+			report_free(&rep);
+			report_opts_free(&opts);
+			return 1;
+		}
+	} else {
+		rc = out_report(out, f, &rep, &opts);
+	}
 	if (f != stdout && fclose(f) != 0)
 		rc = -1;
 	if (rc != 0) {

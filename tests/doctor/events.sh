@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Every event table entry is reachable from --list-events and accepted by
+# Every event table entry is reachable from --list-events=all and accepted by
 # --event: each event at its minimum count, and with each of its unit mask
 # values; one below the minimum and a misspelt name are refused, the latter
-# with the nearest name.  --list-events narrows by cpu type and backend.
+# with the nearest name.  --list-events narrows by cpu type (full or short
+# name) and backend, defaults to this host's table (here: perf's, not on
+# Xen), looks up one event in ophelp's layout; opcontrol's short options
+# (-e, -c, -p, -l) are accepted.  (The Xen host's default: doctor/fakexen.sh.)
 . "$(dirname "$0")/lib.sh"
 need_root
 mkdir -p "$S"
 
-"$CTL" --list-events >"$T/all" 2>"$T/err"
-check "--list-events exits 0" [ $? -eq 0 ]
-check "--list-events: no warnings" [ ! -s "$T/err" ]
+"$CTL" --list-events=all >"$T/all" 2>"$T/err"
+check "--list-events=all exits 0" [ $? -eq 0 ]
+check "--list-events=all: no warnings" [ ! -s "$T/err" ]
 has "$T/all" "perf table" '^backend perf, cpu type timer:'
 has "$T/all" "perf: cpu-clock described" '^  cpu-clock +- +10000 .*CPU time'
 has "$T/all" "perf: raw events described" '^  rNNNN .*raw PMU event'
@@ -68,6 +71,38 @@ if grep -q '^backend xenoprof' "$T/all"; then
 	check "missing tables: non-zero exit" [ $? -ne 0 ]
 	has "$T/err" "missing tables are named" "cannot read $T/none/cpu_types"
 fi
+# The default: this host's table only (not on Xen here: perf's).
+"$CTL" --list-events >"$T/default" 2>"$T/err"
+check "--list-events exits 0" [ $? -eq 0 ]
+check "--list-events on a host without Xen: the perf table only" \
+	[ "$(grep -c '^backend' "$T/default")" -eq 1 -a "$(grep -c '^backend perf, cpu type timer:' "$T/default")" -eq 1 ]
+has "$T/default" "it says how to list every table" 'every table: --list-events=all'
+if grep -q '^backend xenoprof' "$T/all"; then
+	"$CTL" --list-events=core_2 >"$T/short"
+	check "a short cpu type name (core_2)" \
+		[ "$(grep -c '^backend xenoprof, cpu type i386/core_2:' "$T/short")" -eq 1 -a "$(grep -c '^backend' "$T/short")" -eq 1 ]
+	"$CTL" --list-events=BUS_IO_WAIT >"$T/ev"
+	cat "$T/ev"
+	has "$T/ev" "one event, ophelp's first line" '^BUS_IO_WAIT: \(counter: all\)$'
+	has "$T/ev" "its description and minimum" $'^\t.*bus queue \\(min count: 500\\)$'
+	has "$T/ev" "its unit masks' default" $'^\tUnit masks \\(default 0x40\\)$'
+	has "$T/ev" "the unit mask's values, named" $'^\t0xc0: \\(name=all_cores\\) '
+	has "$T/ev" "under its table's line" '^backend xenoprof, cpu type i386/core_2:$'
+	expect_fail "a misspelt event names the nearest" "nearest event 'BUS_IO_WAIT'" "$CTL" --list-events=BUS_IO_WAT
+fi
+"$CTL" --list-events=cpu-clock >"$T/cc"
+has "$T/cc" "a perf event by name" '^cpu-clock: \(counter: all\)$'
+# opcontrol's short options.
+"$CTL" -l >"$T/l"
+check "-l is --list-events" cmp -s "$T/l" "$T/default"
+mkdir -p "$T/so"
+check "-e EVENT -c DEPTH -p SEPARATE (opcontrol's short options)" \
+	"$CTL" --session-dir="$T/so" --setup -e cpu-clock:200000 -c 8 -p library
+check "... stored as --event, --callgraph, --separate" \
+	bash -c "grep -qx -- '--event=cpu-clock:200000' '$T/so/setup' && grep -qx -- '--callgraph=8' '$T/so/setup' && grep -qx -- '--separate=library' '$T/so/setup'"
+check "--event VALUE (opcontrol's spelling of --event=VALUE)" \
+	bash -c "'$CTL' --session-dir='$T/so' --setup --event cpu-clock:300000 >/dev/null && grep -qx -- '--event=cpu-clock:300000' '$T/so/setup'"
+expect_fail "-i (opcontrol's --image) says where image selection is" "at report time|image:LIST" "$CTL" -i /bin/ls
 expect_fail "a misspelt perf event names the nearest" "nearest is 'cpu-clock'" \
 	"$CTL" --session-dir="$S" --setup --backend=perf --event=cpu-clok:100000
 "$CTL" --list-events=timer --backend=perf >"$T/p"

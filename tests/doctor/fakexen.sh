@@ -24,6 +24,12 @@ host() {	# host EXTRA-DIRECTIVES...
 doc() { xctl 0 --doctor >"$T/out" 2>&1; }
 
 host "cpu_type i386/core_2" "num_events 2"
+# --list-events: this host's table by default (ophelp's cpu type), and one event.
+xctl 0 --list-events >"$T/le" 2>&1
+check "--list-events on the Xen host: its cpu type only" \
+	[ "$(grep -c '^backend' "$T/le")" -eq 1 -a "$(grep -c '^backend xenoprof, cpu type i386/core_2 (this host):' "$T/le")" -eq 1 ]
+xctl 0 --list-events=BUS_IO_WAIT >"$T/le1" 2>&1
+has "$T/le1" "--list-events=BUS_IO_WAIT on the host" '^BUS_IO_WAIT: \(counter: all\)$'
 doc
 has "$T/out" "xenoprof available, cpu type and counters" '^ok +xenoprof: available: cpu type i386/core_2, 2 counters, this domain is the primary'
 has "$T/out" "the cpu type has a table" '^ok +events: [0-9]+ events for i386/core_2'
@@ -41,6 +47,9 @@ check "after --doctor, a xenoprof session starts" \
 	bash -c "'$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --start-daemon --backend=xenoprof --event=CPU_CLK_UNHALTED:100000 >/dev/null"
 doc
 has "$T/out" "beside a running xenprofd: not probed" '^ok +xenoprof: in use: xenprofd \(pid [0-9]+\)'
+xctl 0 --list-events >"$T/le2" 2>&1
+check "--list-events beside the session's daemon: its cpu type (asked of the daemon)" \
+	[ "$(grep -c '^backend' "$T/le2")" -eq 1 -a "$(grep -c '^backend xenoprof, cpu type i386/core_2 (this host):' "$T/le2")" -eq 1 ]
 check "the session survives --doctor" bash -c "
 	'$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --start >/dev/null &&
 	sleep 0.3 && '$FAKEXEN' exec --dir '$HOST' --domain 0 -- '$CTL' --session-dir='$T/s0' --stop >/dev/null"

@@ -53,6 +53,12 @@ cat "$T/out3"
 check "--pid-only reports the child's work_gamma" grep -q 'work_gamma' "$T/out3"
 check "--pid-only shows per-process columns" grep -q 'tgid' "$T/out3"
 check "--pid-only leaves out other processes (no xenprofd rows)" sh -c "! grep -q xenprofd \"$T/out3\""
+# The footer names the real pids: pasted, it reports the command's work.
+foot=$(grep '^The session is kept: ' "$T/out3" | sed 's/^The session is kept: xenprof-report //')
+check "the footer names real pids, not a placeholder ($foot)" sh -c "echo '$foot' | grep -qE 'tgid:[0-9]+(,[0-9]+)*\$'"
+# shellcheck disable=SC2086
+"$REPORT" $foot >"$T/foot.out" 2>&1
+check "the footer's command reports the command's work_gamma" grep -q 'work_gamma' "$T/foot.out"
 
 # 4. Ctrl-C (SIGINT to the foreground process group, as a tty sends it):
 # the command ends, the session is still stopped and kept.  set -m: a

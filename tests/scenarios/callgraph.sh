@@ -3,8 +3,9 @@
 # Call chains on a Xen host: with --callgraph the daemon asks Xen for
 # backtraces (set_backtrace) and keeps each sample's chain from the ring's
 # escape groups.  The folded export shows exactly the chains the simulator
-# wrote, root first, with the truth's counts, and sums to the report total;
-# -c shows the callers of the leaf.
+# wrote, root first under the domain and process frames (dom0's kernel
+# without a process: [kernel]), with the truth's counts, and sums to the
+# report total; -c shows the callers of the leaf.
 . "$(dirname "$0")/lib.sh"
 need_root
 cat >"$T/host.conf" <<CONF
@@ -31,8 +32,8 @@ cat "$T/folded"
 want=$("$FAKEXEN" truth --dir "$HOST" | python3 -c '
 import json, sys
 print(sum(b["delivered"] for b in json.load(sys.stdin)["by"] if b["symbol"] == "leaf"))')
-got=$(awk '$1 == "top;mid;leaf" {print $2}' "$T/folded")
-check "the chain top;mid;leaf has the truth's count ($got == $want)" test "${got:-0}" -eq "$want"
+got=$(awk '$1 == "Domain-0;[kernel];top;mid;leaf" {print $2}' "$T/folded")
+check "the chain Domain-0;[kernel];top;mid;leaf has the truth's count ($got == $want)" test "${got:-0}" -eq "$want"
 total=$(xreport 0 --format=json | json_query 'j["total_samples"]')
 sum=$(awk '{s += $NF} END {print s}' "$T/folded")
 check "folded stacks sum to the report's total ($sum == $total)" test "$sum" -eq "$total"

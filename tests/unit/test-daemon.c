@@ -459,6 +459,51 @@ test_attrib_kernel_and_separation(void)
 	fixture_fini(&f);
 }
 
+/* A sample with a call chain records its process's executable (stacks are
+ * rooted at it) even without --separate=library; one without does not. */
+static void
+test_attrib_stack_process(void)
+{
+	struct fixture f;
+	struct hv_sample s;
+	struct xps_profile *p;
+	size_t n;
+	const struct xps_record *r;
+	uint64_t chain[2] = { 0x400080, 0x4000c0 };
+	int with = 0, without = 0;
+
+	fixture_init(&f, "stackproc", 0);
+	procmap_mmap(f.pm, 500, 0x400000, 0x1000, 0, "/bin/app", NULL, 0);
+	s = user_sample(500, 0x400040);
+	attrib_sample(&f.a, &s);
+	s = user_sample(500, 0x400050);
+	s.chain = chain;
+	s.nchain = 2;
+	attrib_sample(&f.a, &s);
+	memset(&s, 0, sizeof(s));
+	s.pid = s.tid = 500;
+	s.pc = 0xffffffff81000000ull;
+	s.mode = HV_MODE_KERNEL;
+	s.chain = chain;
+	s.nchain = 2;
+	attrib_sample(&f.a, &s);
+	p = store_profile(&f.st, 0, NULL);
+	r = xps_profile_records(p, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].key.chain == 0) {
+			CU_ASSERT_EQUAL(r[i].key.app, XPS_NONE);
+			without++;
+		} else {
+			CU_ASSERT_STRING_EQUAL(xps_profile_image_at(p, r[i].key.app)->path, "/bin/app");
+			CU_ASSERT_EQUAL(r[i].key.tgid, XPS_NONE);	/* no --separate=thread */
+			with++;
+		}
+	}
+	CU_ASSERT(with == 2 && without == 1);
+	fixture_fini(&f);
+}
+
 static void
 test_attrib_domains(void)
 {
@@ -710,6 +755,7 @@ main(void)
 	CU_add_test(s, "attrib deferral across rings", test_attrib_deferred_fork);
 	CU_add_test(s, "attrib: stale maps of a known process read again", test_attrib_rescan_stale);
 	CU_add_test(s, "attrib kernel and separation", test_attrib_kernel_and_separation);
+	CU_add_test(s, "attrib: a stack's process", test_attrib_stack_process);
 	CU_add_test(s, "attrib passive domains", test_attrib_domains);
 	CU_add_test(s, "attrib vPMU: Xen range and guests", test_attrib_vpmu);
 	CU_add_test(s, "kernel symbol subset", test_kernel_syms_subset);

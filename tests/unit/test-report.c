@@ -227,6 +227,27 @@ test_options(void)
 	CU_ASSERT_EQUAL(parse("nosuchtag:3", &o, err), 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "known:"));
 	report_opts_free(&o);
+	/* --annotate and its forms; --format=svg. */
+	CU_ASSERT_EQUAL(parse("--annotate=main,work_*", &o, err), 0);
+	CU_ASSERT(o.annotate && o.symbols && !o.annot_source && !o.annot_asm);
+	CU_ASSERT_STRING_EQUAL(o.annot_syms[1], "work_*");
+	CU_ASSERT_PTR_NULL(o.annot_syms[2]);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("--source --asm-syntax=intel", &o, err), 0);
+	CU_ASSERT(o.annotate && o.annot_source && o.asm_intel && o.annot_syms == NULL);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("--annotate --format=svg", &o, err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "text or json"));
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("--assembly -c", &o, err), 2);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("--annotate=", &o, err), 2);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("--format=svg", &o, err), 0);
+	CU_ASSERT_EQUAL(o.format, OUT_SVG);
+	report_opts_free(&o);
+	CU_ASSERT_EQUAL(parse("--format=svg -d", &o, err), 2);
+	report_opts_free(&o);
 }
 
 /* ===================================================================== */
@@ -756,6 +777,100 @@ test_e2e_separated(void)
 }
 
 
+/*
+ * Processes told apart (stacks.c): two copies of one program, same function
+ * names and basename ("twin"), in two directories, recorded with chains (the
+ * daemon records each stack's executable); one stack with --separate=thread's
+ * tgid.  Folded, svg and annotate keep them apart; rows stay unsplit.
+ */
+static void
+test_e2e_processes(void)
+{
+	struct xps_meta m;
+	struct xps_profile *p;
+	struct fx_fn a, mn, g, b;
+	struct xps_key k;
+	char path[4096], want[1200];
+	char *out, *err;
+
+	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
+	snprintf(path, sizeof(path), "mkdir -p %s/a %s/b %s/saved/twins && cp %s %s/a/twin && "
+		 "cp %s %s/b/twin", tmpdir, tmpdir, sessdir, tpath("fx-pie"), tmpdir, tpath("fx-pie"),
+		 tmpdir);
+	CU_ASSERT_EQUAL_FATAL(run(path), 0);
+	CU_ASSERT_EQUAL_FATAL(fixture_fn(tpath("fx-pie"), "fx_alpha", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(fixture_fn(tpath("fx-pie"), "fx_beta", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(fixture_fn(tpath("fx-pie"), "main", &mn), 0);
+	CU_ASSERT_EQUAL_FATAL(fixture_fn(tpath("libfx.so"), "fx_gamma", &g), 0);
+	memset(&m, 0, sizeof(m));
+	snprintf(m.backend, sizeof(m.backend), "perf");
+	m.callgraph = 8;
+	m.nevents = 1;
+	snprintf(m.events[0].name, sizeof(m.events[0].name), "cpu-clock");
+	snprintf(path, sizeof(path), "%s/saved/twins/meta", sessdir);
+	CU_ASSERT_EQUAL(xps_meta_write(&m, path), 0);
+	p = xps_profile_new(0, NULL);
+	uint32_t ia = add_image(p, tpath("a/twin"), XPS_IMG_FILE, NULL, 0);
+	uint32_t ib = add_image(p, tpath("b/twin"), XPS_IMG_FILE, NULL, 0);
+	uint32_t iso = add_image(p, tpath("libfx.so"), XPS_IMG_FILE, NULL, 0);
+	struct xps_frame fa = { ia, 0, mn.off + 4 }, fb = { ib, 0, mn.off + 4 };
+	xps_key_init(&k);
+	k.app = ia, k.image = ia, k.offset = a.off, k.chain = xps_profile_chain(p, &fa, 1);
+	xps_profile_add(p, &k, 60);
+	k.image = iso, k.offset = g.off;	/* a library, in a's stack */
+	xps_profile_add(p, &k, 10);
+	k.image = ia, k.offset = b.off, k.tgid = 4711;
+	xps_profile_add(p, &k, 5);
+	xps_key_init(&k);
+	k.app = ib, k.image = ib, k.offset = a.off, k.chain = xps_profile_chain(p, &fb, 1);
+	xps_profile_add(p, &k, 40);
+	snprintf(path, sizeof(path), "%s/saved/twins/dom0.samples", sessdir);
+	CU_ASSERT_EQUAL(xps_profile_write(p, path), 0);
+	xps_profile_free(p);
+
+	CU_ASSERT_EQUAL(report_run("session:twins --format=folded", &out, &err), 0);
+	snprintf(want, sizeof(want), "%s;main;fx_alpha 60\n", tpath("a/twin"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	snprintf(want, sizeof(want), "%s;main;fx_alpha 40\n", tpath("b/twin"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	snprintf(want, sizeof(want), "%s;main;fx_gamma 10\n", tpath("a/twin"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	snprintf(want, sizeof(want), "%s [4711];main;fx_beta 5\n", tpath("a/twin"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	CU_ASSERT_PTR_NULL(strstr(out, "\ntwin;"));	/* basenames clash: full paths */
+	free(out), free(err);
+	/* One of them only: its basename is enough. */
+	snprintf(path, sizeof(path), "session:twins --format=folded image:%s", tpath("b/twin"));
+	CU_ASSERT_EQUAL(report_run(path, &out, &err), 0);
+	CU_ASSERT_STRING_EQUAL(out, "twin;main;fx_alpha 40\n");
+	free(out), free(err);
+	/* The rows are not split by the recorded executable (no --separate=library). */
+	CU_ASSERT_EQUAL(report_run("session:twins --format=json -l", &out, &err), 0);
+	CU_ASSERT_PTR_NULL(strstr(out, "\"app\""));
+	CU_ASSERT_EQUAL(row_samples(out, "\"fx_gamma\"", "libfx.so", NULL), 10);
+	free(out), free(err);
+	/* svg: the two process frames, each with its own samples. */
+	CU_ASSERT_EQUAL(report_run("session:twins --format=svg", &out, &err), 0);
+	snprintf(want, sizeof(want), "data-fam=\"p\"><title>%s (70 samples", tpath("a/twin"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	snprintf(want, sizeof(want), "data-fam=\"p\"><title>%s (40 samples", tpath("b/twin"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "data-d=\"0\" data-fam=\"n\"><title>all (115 samples"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "</svg>\n"));
+	free(out), free(err);
+	/* annotate: one fx_alpha per binary, each with its own samples on instructions. */
+	CU_ASSERT_EQUAL(report_run("session:twins --format=json --annotate=fx_alpha", &out, &err), 0);
+	const char *s1 = strstr(out, "\"symbol\": \"fx_alpha\", \"samples\": 60");
+	const char *s2 = strstr(out, "\"symbol\": \"fx_alpha\", \"samples\": 40");
+	CU_ASSERT(s1 != NULL && s2 != NULL && s1 < s2);	/* hottest first */
+	CU_ASSERT(s1 && strstr(s1, "\"instructions\": [{\"address\": "));
+	CU_ASSERT(s1 && strstr(s1, "\"samples\": 60, \"percent\": 100.0000"));
+	free(out), free(err);
+	CU_ASSERT_EQUAL(report_run("session:twins --annotate=nothing_like_it", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "the hottest: fx_alpha"));
+	free(out), free(err);
+}
+
 /* ===================================================================== */
 /* Xen sessions: domains, losses, columns, call chains, exports, diff     */
 
@@ -810,9 +925,11 @@ xen_session_build(void)
 		if (si == 0) {
 			struct xps_frame fr[3] = { { idbg, 0, b.off + 4 }, { idbg, 0, g.off + 4 },
 						   { idbg, 0, mn.off + 4 } };
+			/* A stack: the daemon records its process's executable (app). */
 			k.image = idbg, k.offset = a.off + 8, k.chain = xps_profile_chain(p0, fr, 3);
+			k.app = idbg;
 			rc |= xps_profile_add(p0, &k, 100);
-			k.chain = 0, k.offset = a.off + 16;
+			k.chain = 0, k.offset = a.off + 16, k.app = XPS_NONE;
 			rc |= xps_profile_add(p0, &k, 50);
 			k.image = ix0, k.offset = xg.vaddr + 4, k.mode = XPS_MODE_XEN;
 			rc |= xps_profile_add(p0, &k, 25);
@@ -940,11 +1057,14 @@ test_e2e_callgraph(void)
 	char *out, *err;
 
 	CU_ASSERT_EQUAL_FATAL(have_fixtures, 1);
-	/* Folded: chains root first, domain prefix, counts sum to the total. */
+	/* Folded: domain and process root frames, then the chain root first;
+	 * where the process is unknown, what ran; counts sum to the total. */
 	CU_ASSERT_EQUAL(report_run("session:xen --format=folded", &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;main;fx_gamma;fx_beta;fx_alpha 100\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;fx_alpha 50\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "db;[user] 30\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;fx-dbg;main;fx_gamma;fx_beta;fx_alpha 100\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;[fx-dbg];fx_alpha 50\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Domain-0;[xen];fx_gamma 25\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "web01;[kernel];fx_beta 40\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "db;[user];[user] 30\n"));
 	long long sum = 0;
 	for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		char *line = strndup(p, strcspn(p, "\n"));
@@ -956,8 +1076,8 @@ test_e2e_callgraph(void)
 	CU_ASSERT_EQUAL(sum, 275);
 	free(out), free(err);
 	CU_ASSERT_EQUAL(report_run("session:xen --format=folded domain:0", &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nmain;fx_gamma;fx_beta;fx_alpha 100\n") ||
-			       strncmp(out, "main;fx_gamma;fx_beta;fx_alpha 100\n", 35) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nfx-dbg;main;fx_gamma;fx_beta;fx_alpha 100\n") ||
+			       strncmp(out, "fx-dbg;main;fx_gamma;fx_beta;fx_alpha 100\n", 42) == 0);
 	free(out), free(err);
 
 	/* -c: self and inclusive counts, callers and callees. */
@@ -1029,7 +1149,25 @@ test_e2e_pprof(void)
 	}
 	CU_ASSERT_EQUAL(total, 275);
 	CU_ASSERT_EQUAL(alpha, 150);
-	CU_ASSERT_EQUAL(maxdepth, 4);
+	/* The chain's 4 frames under the process and domain root frames. */
+	CU_ASSERT_EQUAL(maxdepth, 6);
+	int roots = 0;
+	for (size_t i = 0; i < p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = p->sample[i];
+		if (s->n_location_id != 6)
+			continue;
+		const Perftools__Profiles__Location *lp = p->location[s->location_id[4] - 1];
+		const Perftools__Profiles__Location *ld = p->location[s->location_id[5] - 1];
+		const Perftools__Profiles__Function *fp = p->function[lp->line[0]->function_id - 1];
+		const Perftools__Profiles__Function *fd = p->function[ld->line[0]->function_id - 1];
+		CU_ASSERT_STRING_EQUAL(p->string_table[fp->name], "fx-dbg");
+		CU_ASSERT_STRING_EQUAL(p->string_table[fp->filename], "[process]");
+		CU_ASSERT_STRING_EQUAL(p->string_table[fd->name], "Domain-0");
+		CU_ASSERT_STRING_EQUAL(p->string_table[fd->filename], "[domain]");
+		CU_ASSERT_EQUAL(lp->mapping_id, 0);
+		roots++;
+	}
+	CU_ASSERT_EQUAL(roots, 1);
 	CU_ASSERT_EQUAL(report_run("session:xen --format=json -l", &out, &err), 0);
 	CU_ASSERT_EQUAL(row_samples(out, "\"fx_alpha\"", "fx-dbg", &pct), 150);
 	CU_ASSERT_DOUBLE_EQUAL(pct, 100.0 * alpha / total, 1e-3);
@@ -1434,6 +1572,7 @@ main(void)
 	CU_add_test(s, "symbols: errors", test_sym_errors);
 	CU_add_test(s, "e2e: json", test_e2e_json);
 	CU_add_test(s, "e2e: separated", test_e2e_separated);
+	CU_add_test(s, "e2e: processes told apart", test_e2e_processes);
 	CU_add_test(s, "e2e: domains and columns", test_e2e_domains);
 	CU_add_test(s, "e2e: call graph and folded", test_e2e_callgraph);
 	CU_add_test(s, "e2e: pprof", test_e2e_pprof);
