@@ -1638,7 +1638,7 @@ report_aggregate(struct report *r, char *err, size_t errlen)
 		const struct hit *h = &a->hits[k];
 		r->stacks[k] = (struct report_stack){ .leaf = h->loc, .chain = h->chain,
 			.domain = h->domain, .col = h->col, .count = h->count, .tgid = h->tgid,
-			.proc = h->proc != NONE ? a->pool.s[h->proc] : NULL };
+			.proc = h->proc != NONE ? strpool_str(a->pool, h->proc) : NULL };
 		r->has_chains |= h->chain != NONE;
 	}
 	r->chains = a->chains;
