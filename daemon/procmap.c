@@ -570,22 +570,13 @@ procmap_counts(const struct procmap *pm, size_t *live, size_t *dead, size_t *fil
 	*files = pm->nfiles;
 }
 
-int
-procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid)
+/* PID's maps lines from F (EXE: its executable's path, "" unknown). */
+static void
+scan_stream(struct procmap *pm, uint32_t pid, const char *exe, FILE *f)
 {
-	char path[256], line[4096 + 256], exe[4096];
-	FILE *f;
-	ssize_t n;
-	struct pm_proc *p;
+	char line[4096 + 256];
+	struct pm_proc *p = proc_get(pm, pid);
 
-	snprintf(path, sizeof(path), "%s/%u/exe", procdir, pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	snprintf(path, sizeof(path), "%s/%u/maps", procdir, pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -1;
-	p = proc_get(pm, pid);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		unsigned long long start, end, off;
 		char perms[8];
@@ -607,6 +598,46 @@ procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid)
 		if (exe[0] && strcmp(file, exe) == 0)
 			p->exe = file_get(pm, exe, NULL, 0);
 	}
+}
+
+int
+procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid)
+{
+	char path[256], exe[4096];
+	FILE *f;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%u/exe", procdir, pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "%s/%u/maps", procdir, pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	scan_stream(pm, pid, exe, f);
+	fclose(f);
+	return 0;
+}
+
+int
+procmap_scan_text(struct procmap *pm, uint32_t pid, const char *exe, const char *maps,
+    size_t len)
+{
+	struct pm_proc *p;
+	FILE *f;
+
+	if ((p = proc_find(pm, pid)) != NULL && !p->dead_pass) {
+		p->nmaps = 0;
+		p->exe = NULL;
+		pm->index_dirty = 1;
+	}
+	if (len == 0) {
+		proc_get(pm, pid);
+		return 0;
+	}
+	if ((f = fmemopen((void *)maps, len, "r")) == NULL)
+		return -1;
+	scan_stream(pm, pid, exe, f);
 	fclose(f);
 	return 0;
 }

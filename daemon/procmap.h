@@ -53,6 +53,13 @@ int procmap_scan(struct procmap *pm, const char *procdir);
 /* Read one process from PROCDIR/PID (used on a miss for an unknown pid). */
 int procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid);
 /*
+ * PID's maps as read from /proc elsewhere (the privileged parent): MAPS,
+ * LEN bytes of /proc/PID/maps lines, and EXE, its executable's path ("" if
+ * unknown).  What was known of PID's maps is replaced.  0, or -1.
+ */
+int procmap_scan_text(struct procmap *pm, uint32_t pid, const char *exe, const char *maps,
+    size_t len);
+/*
  * Replace what is known of PID's mappings by PROCDIR/PID/maps (a known
  * process whose samples keep missing its maps: a side-band record was lost
  * or came out of order).  -1, the old maps kept, when PID is gone.

@@ -240,6 +240,60 @@ void hv_stats(const struct hv_source *src, struct hv_stats *st);
 /* Stop, release everything the backend holds (also in the hypervisor). */
 void hv_close(struct hv_source *src);
 
+/* ===================================================================== */
+/* Privilege separation (added by hv/)                                    */
+
+/*
+ * After hv_open a source needs privilege only for the hypercalls of a
+ * xenoprof source: start, stop, and the two halves of its teardown (before
+ * and after it unmaps the rings).  A daemon that gives up its privileges
+ * hands them to a process that kept them: hv_set_privop(), then
+ * hv_unprivileged(), after which the source holds no privileged handle
+ * (privcmd passes any hypercall to whoever holds it: it is closed) and
+ * makes those calls through FN.  The privileged process runs them with
+ * hv_privop_run().  Everything a call needs travels in the fixed-size
+ * struct hv_privop_args (both sides are the same program).  Sources
+ * without such calls (perf) make none.
+ */
+enum hv_privop {
+	HV_PRIVOP_START = 1,	/* primary: XENOPROF_start (waits for the active domains); else enable_virq */
+	HV_PRIVOP_STOP = 2,	/* primary: XENOPROF_stop */
+	HV_PRIVOP_RELEASE = 3,	/* stop, disable_virq, release_counters: before the rings are unmapped */
+	HV_PRIVOP_SHUTDOWN = 4,	/* reset the passive and active lists, shutdown: after */
+};
+
+struct hv_privop_args {
+	uint32_t	op;		/* enum hv_privop */
+	uint32_t	self;		/* this domain's id */
+	uint8_t		primary;	/* this domain is the primary profiler */
+	uint8_t		listed;		/* it is on the active list */
+	uint8_t		virq;		/* virq enabled, or the buffer got: disable_virq due */
+	uint8_t		reserved;	/* counters reserved */
+	uint8_t		initialized;	/* init done: shutdown due */
+	uint8_t		profiling;	/* started */
+	uint8_t		pad[2];
+	int32_t		start_timeout_ms;
+	uint32_t	nactive;	/* the other active domains, for messages */
+	uint32_t	active[HV_MAX_DOMAINS];
+};
+
+/* FN runs A as hv_privop_run would, elsewhere: 0, or -1 with ERR. */
+typedef int (*hv_privop_fn)(void *ctx, const struct hv_privop_args *a, char *err, size_t errlen);
+void hv_set_privop(struct hv_source *src, hv_privop_fn fn, void *ctx);
+/*
+ * Close every privileged handle the source holds (privcmd); its privileged
+ * calls go to the function given to hv_set_privop from now on.  0, or -1
+ * with ERR (then nothing was closed).
+ */
+int hv_unprivileged(struct hv_source *src, char *err, size_t errlen);
+/*
+ * The privileged side: run A in this process, with a hypervisor handle of
+ * its own (opened at the first call, closed by hv_privop_close).  0, or -1
+ * with ERR naming what failed and the fix, as the source itself would.
+ */
+int hv_privop_run(const struct hv_privop_args *a, char *err, size_t errlen);
+void hv_privop_close(void);
+
 /*
  * Check EV against backend NAME's event table (name, minimum count, unit
  * mask) without opening anything ("auto": the backend auto would pick on

@@ -35,6 +35,9 @@ struct hv_backend_ops {
 	long	(*drain_all)(void *be, const struct hv_sink *sink);
 	/* NULL, or how samples without pid find their process (hv_tracking) */
 	const char *(*tracking)(const void *be);
+	/* NULL when the source needs no privilege after open (hv_set_privop) */
+	void	(*set_privop)(void *be, hv_privop_fn fn, void *ctx);
+	int	(*unprivileged)(void *be, char *err, size_t errlen);
 };
 
 /* perf/perf.c */

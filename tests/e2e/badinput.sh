@@ -118,7 +118,8 @@ report session:broken2 >"$T/out" 2>"$T/err"; rc=$?
 check "corrupted profile: named on stderr, no crash (exit $rc: $(head -1 "$T/err"))" \
 	bash -c "[ $rc -lt 128 ] && grep -q 'dom0.samples' '$T/err'"
 
-# A non-root caller.
+# A non-root caller (nobody, not the sampler's user, which owns the session dir).
+need_sampler_user
 if command -v runuser >/dev/null 2>&1; then
 	expect_fail "non-root ctl --status" "root" runuser -u nobody -- "$CTL" --session-dir="$S" --status
 	expect_fail "non-root ctl --stop" "root" runuser -u nobody -- "$CTL" --session-dir="$S" --stop

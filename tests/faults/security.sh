@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Security of the control path and the session files, with a real
-# unprivileged user (nobody): ctl refuses to act for it, and the daemon
+# Security of the daemon's privileges, the control path and the session
+# files.  The sampler (the pid file's process) runs as the sampler user with
+# no capabilities and is not dumpable, its privileged parent keeps only
+# CAP_SYS_PTRACE and CAP_KILL, the session dir is the sampler user's.  With
+# a real unprivileged user (nobody): ctl refuses to act for it, and the daemon
 # itself answers a valid request from it over a reachable socket with
 # XP_REP_DENIED (SO_PEERCRED); session names are validated; the daemon
 # never writes through a symlink planted in the session dir (meta, sample
@@ -12,6 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 need_perf_events
+need_sampler_user
 id nobody >/dev/null 2>&1 || missing "the user nobody does not exist"
 need_cmd runuser
 RAWPY=$T/rawctl.py
@@ -23,10 +27,21 @@ chmod 0711 "$T"
 check "start" ctl --start $EV --flush-interval=100
 pid=$(cat "$S/xenprofd.pid")
 
-# --- privileges kept (doc/xenprofd.8 SECURITY) -----------------------------
-caps=$(awk '/^CapEff:/ {e=$2} /^CapBnd:/ {b=$2} /^CapPrm:/ {p=$2} /^NoNewPrivs:/ {n=$2} END {print e, p, b, n}' "/proc/$pid/status")
-check "the daemon keeps only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, no_new_privs (CapEff CapPrm CapBnd NoNewPrivs: $caps)" \
-	test "$caps" = "0000000000080004 0000000000080004 0000000000080004 1"
+# --- privileges (doc/xenprofd.8 PRIVILEGE SEPARATION) ----------------------
+# The pid file's process is the sampler: the sampler user, no capability in
+# any set, no_new_privs; its parent keeps CAP_SYS_PTRACE and CAP_KILL.
+uid=$(id -u "$SAMPLER_USER")
+st=$(awk '/^Uid:/ {u=$2" "$3" "$4" "$5} /^CapEff:/ {e=$2} /^CapBnd:/ {b=$2} /^CapPrm:/ {p=$2} /^CapInh:/ {i=$2} /^CapAmb:/ {a=$2} /^NoNewPrivs:/ {n=$2} END {print u, e, p, i, a, b, n}' "/proc/$pid/status")
+check "the sampler, while it samples, is $SAMPLER_USER with no capabilities (Uid CapEff CapPrm CapInh CapAmb CapBnd NoNewPrivs: $st)" \
+	test "$st" = "$uid $uid $uid $uid 0000000000000000 0000000000000000 0000000000000000 0000000000000000 0000000000000000 1"
+ppid=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
+st=$(awk '/^Uid:/ {u=$3} /^CapEff:/ {e=$2} /^CapBnd:/ {b=$2} /^NoNewPrivs:/ {n=$2} END {print u, e, b, n}' "/proc/$ppid/status")
+check "its parent keeps only CAP_SYS_PTRACE and CAP_KILL (euid CapEff CapBnd NoNewPrivs: $st)" \
+	test "$st" = "0 0000000000080020 0000000000080020 1"
+check "the sampler is not dumpable: its own user cannot read its environment" \
+	bash -c "! runuser -u '$SAMPLER_USER' -- cat /proc/$pid/environ >/dev/null 2>&1"
+check "the session dir is the sampler user's, mode 0700" \
+	test "$(stat -c '%U %a' "$S")" = "$SAMPLER_USER 700"
 
 # --- only root ------------------------------------------------------------
 expect_fail "ctl run by nobody refuses --status" "root" runuser -u nobody -- "$CTL" --session-dir="$S" --status
