@@ -777,8 +777,9 @@ annotate_report(FILE *f, const struct report *r, const struct report_opts *o, ch
 
 	if (c.json) {
 		fprintf(f, "{\n\"format_version\": 1,\n\"annotate\": true,\n\"total_samples\": %" PRIu64
-			",\n\"lost_samples\": %" PRIu64 ",\n\"mode\": \"%s\",\n\"symbols\": [", r->total,
-			r->lost, o->annot_source && !o->annot_asm ? "source" :
+			",\n\"lost_samples\": %" PRIu64 ",\n\"unsymbolized_samples\": %" PRIu64
+			",\n\"mode\": \"%s\",\n\"symbols\": [", r->total, r->lost, r->unsym_total,
+			o->annot_source && !o->annot_asm ? "source" :
 			o->annot_asm && !o->annot_source ? "assembly" : "mixed");
 	} else if (!o->no_header) {
 		fprintf(f, "Annotation of session%s ", r->nsess > 1 ? "s" : "");
@@ -786,9 +787,13 @@ annotate_report(FILE *f, const struct report *r, const struct report_opts *o, ch
 			fprintf(f, "%s%s", i ? "," : "", r->sess[i].name);
 		for (size_t i = 0; i < r->nevents; i++)
 			fprintf(f, "%s%s:%" PRIu64, i ? ", " : "; event ", r->ev[i].name, r->ev[i].count);
-		fprintf(f, "; %" PRIu64 " samples in the selection, %" PRIu64 " lost.\n"
-			"Each symbol, hottest first: its hottest instructions and source lines, then the "
-			"listing;\npercentages are of the symbol's samples.\n", r->total, r->lost);
+		fprintf(f, "; %" PRIu64 " samples in the selection, %" PRIu64 " lost.\n", r->total,
+			r->lost);
+		if (r->unsym_total)
+			fprintf(f, "Not symbolized: %" PRIu64 " samples (%.2f%%; xenprof-report -l says "
+				"why, by image).\n", r->unsym_total, out_percent(r->unsym_total, r->total));
+		fprintf(f, "Each symbol, hottest first: its hottest instructions and source lines, then "
+			"the listing;\npercentages are of the symbol's samples.\n");
 	}
 	for (size_t i = 0; i < nt; i++)
 		annotate_target(&c, &t[i]);

@@ -395,7 +395,10 @@ svg_whole(struct out_ctx *c)
 		xml_text(f, r->ev[e].name);
 		fprintf(f, ":%" PRIu64, r->ev[e].count);
 	}
-	fprintf(f, "; %" PRIu64 " samples, %" PRIu64 " lost</text>\n", r->total, r->lost);
+	fprintf(f, "; %" PRIu64 " samples, %" PRIu64 " lost", r->total, r->lost);
+	if (r->unsym_total)
+		fprintf(f, ", %" PRIu64 " not symbolized (xenprof-report -l says why)", r->unsym_total);
+	fputs("</text>\n", f);
 	/* Legend: the colour families. */
 	int lx = SVG_XPAD;
 	static const int legend[] = { STK_XEN, STK_KERNEL, STK_USER, STK_GUEST, STK_DOMAIN, STK_PROCESS };

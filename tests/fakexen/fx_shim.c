@@ -7,7 +7,8 @@
  *
  *   open*("/dev/xen/privcmd" | "/proc/xen/privcmd")  -> a real fd on the
  *        marker file DIR/privcmd;
- *   open*("/sys/hypervisor/...", "/sys/kernel/notes", "/proc/xen/capabilities")
+ *   open*("/sys/hypervisor/...", "/sys/kernel/notes", "/proc/kallsyms",
+ *        "/proc/xen/capabilities")
  *        -> the simulated domain's own, DIR/view/domN/... (fx_view.c): the
  *        host's hypervisor and the domain's kernel as the guest sees them;
  *        (fopen too: glibc's fopen does not open through the PLT);
@@ -187,13 +188,25 @@ fx_is_run_path(const char *p)
 	return strncmp(p, "/run/xenprof/", 13) == 0;
 }
 
+/* The domain's kernel symbols: only where its view has them (a domain with a kernel image). */
+static int fx_view_path(const char *p, char *buf, size_t len);
+
+static int
+fx_is_kallsyms(const char *p)
+{
+	char v[4096];
+
+	return strcmp(p, "/proc/kallsyms") == 0 && fx_view_path(p, v, sizeof v) == 0 &&
+	    access(v, F_OK) == 0;
+}
+
 /* A file of the simulated domain's view (fx_view.c) rather than the host's. */
 static int
 fx_is_view_path(const char *p)
 {
 	return (strncmp(p, "/sys/hypervisor", 15) == 0 && (p[15] == '\0' || p[15] == '/')) ||
 	    strcmp(p, "/sys/kernel/notes") == 0 || strcmp(p, "/proc/xen/capabilities") == 0 ||
-	    fx_is_run_path(p);
+	    fx_is_run_path(p) || fx_is_kallsyms(p);
 }
 
 /* The file of the domain's view that stands for P; -1 outside `fakexen exec`. */

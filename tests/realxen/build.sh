@@ -59,6 +59,12 @@ common() {
 	while IFS= read -r f; do
 		[ "$(head -c4 "$f" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] && add_elf "$root" "$f" "${f#"$dest"}"
 	done < <(find "$dest" -type f -perm -u+x)
+	# Installed elsewhere than /usr/local (make distcheck's prefix): on the PATH too.
+	mkdir -p "$root/usr/local/bin"
+	while IFS= read -r f; do
+		[ -e "$root/usr/local/bin/$(basename "$f")" ] ||
+			ln -s "${f#"$dest"}" "$root/usr/local/bin/$(basename "$f")"
+	done < <(find "$dest" -type f -perm -u+x \( -path '*/bin/*' -o -path '*/sbin/*' \))
 	for f in "$@"; do
 		add_elf "$root" "$f" "/usr/local/bin/$(basename "$f")"
 	done
