@@ -31,6 +31,7 @@
 
 #include "config.h"
 #include "daemon/attrib.h"
+#include "daemon/bidread.h"
 #include "daemon/control.h"
 #include "daemon/domains.h"
 #include "daemon/kernel.h"
@@ -79,6 +80,7 @@ static struct {
 	uint32_t	seq;			/* of the last request sent */
 	uint64_t	maps_asked;		/* processes' maps asked of the parent */
 	uint64_t	maps_failed;		/* requests it could not answer */
+	struct bidread *br;			/* the unprivileged build-id reader */
 } d;
 
 /*
@@ -327,14 +329,39 @@ priv_wait_asks(void)
 	}
 }
 
+/* ---- build-ids the kernel did not give (daemon/bidread.h) ------------- */
+
+static int
+br_ask(void *ctx, uint32_t id, const char *path, uint64_t dev, uint64_t ino)
+{
+	return bidread_ask(d.br, id, path, dev, ino);
+}
+
+static void
+br_answer(void *ctx, const struct bidread_answer *a)
+{
+	procmap_answer(d.pm, a->id, a->status == BR_OK, a->build_id, a->build_id_len, a->dev,
+	    a->ino, a->size, a->mtime_ns);
+}
+
+/* The answers awaited, for at most MS: before a complete flush, at start. */
+static void
+br_wait(int ms)
+{
+	uint64_t deadline = mono_ms() + (uint64_t)ms;
+
+	while (procmap_waiting(d.pm) > 0 && mono_ms() < deadline)
+		bidread_dispatch(d.br, 50, br_answer, NULL);
+}
+
 /* ---- side band -------------------------------------------------------- */
 
 static void
-sb_mmap(void *ctx, uint32_t pid, uint32_t tid, uint64_t start, uint64_t len,
-    uint64_t pgoff, const char *path, const uint8_t *bid, size_t bidlen, bool exec)
+sb_mmap(void *ctx, const struct hv_mmap *m)
 {
-	if (exec)
-		procmap_mmap(d.pm, pid, start, len, pgoff, path, bid, bidlen);
+	if (m->exec)
+		procmap_mmap_id(d.pm, m->pid, m->start, m->len, m->pgoff, m->path, m->build_id,
+		    m->build_id_len, m->dev, m->ino);
 }
 
 static void
@@ -388,8 +415,10 @@ static void
 drain_complete(void)
 {
 	drain_mode(1);
-	/* The processes whose maps are being read: their samples wait for them. */
+	/* The processes whose maps are being read, the files whose build-ids
+	 * are: their samples wait for them. */
 	priv_wait_asks();
+	br_wait(BIDREAD_TIMEOUT_MS + 500);
 	attrib_end_pass(&d.attrib);
 	attrib_flush_pending(&d.attrib);
 }
@@ -528,6 +557,25 @@ status_text(char *out, size_t len)
 	if (d.attrib.rescans)
 		OUT("process maps read again (samples kept missing them): %llu\n",
 		    (unsigned long long)d.attrib.rescans);
+	{
+		uint64_t bc[BR_NSTATUS], restarts, without = 0;
+		char why[512] = "";
+		size_t w = 0;
+
+		bidread_counts(d.br, bc, &restarts);
+		for (int i = 1; i < BR_NSTATUS; i++)
+			if (bc[i]) {
+				without += bc[i];
+				w += (size_t)snprintf(why + w, w < sizeof(why) ? sizeof(why) - w : 0,
+				    "%s%llu %s", w ? ", " : "", (unsigned long long)bc[i],
+				    bidread_strstatus(i));
+			}
+		if (bc[BR_OK] || without)
+			OUT("files read for their build-id (unprivileged): %llu read, %llu not%s%s%s; "
+			    "%llu readers replaced\n", (unsigned long long)bc[BR_OK],
+			    (unsigned long long)without, w ? " (" : "", why, w ? ")" : "",
+			    (unsigned long long)restarts);
+	}
 	if (d.maps_asked || d.maps_failed)
 		OUT("processes' maps read by the privileged parent: %llu asked, %llu requests failed\n",
 		    (unsigned long long)d.maps_asked, (unsigned long long)d.maps_failed);
@@ -961,6 +1009,10 @@ main(int argc, char **argv)
 			_exit(1);
 		write_pidfile();
 	}
+	/* The build-id reader first, while nothing of the set-up is in memory:
+	 * it becomes the sampler user at once. */
+	if ((d.br = bidread_start(&d.user, err, sizeof(err))) == NULL)
+		startup_fail("%s", err);
 
 	setup_init(&d.setup);
 	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_SETUP_NAME);
@@ -1001,6 +1053,7 @@ main(int argc, char **argv)
 		kernel_load(&d.kern, ks, mods, notes);
 	}
 	d.pm = procmap_new();
+	procmap_set_reader(d.pm, br_ask, NULL);
 	procmap_scan(d.pm, "/proc");
 	meta_init(&d.store.meta);
 	attrib_init(&d.attrib, &d.store, d.pm, &d.kern);
@@ -1018,7 +1071,7 @@ main(int argc, char **argv)
 	}
 	d.sink = (struct hv_sink){
 		.ctx = &d.attrib, .sample = attrib_sample, .lost = attrib_lost,
-		.mmap = sb_mmap, .comm = sb_comm, .fork = sb_fork, .exit = sb_exit,
+		.mmap_file = sb_mmap, .comm = sb_comm, .fork = sb_fork, .exit = sb_exit,
 	};
 
 	if ((ctl = control_open(sess_path(path, sizeof(path), XP_SOCKET_NAME), handle, NULL)) == NULL)
@@ -1051,6 +1104,8 @@ main(int argc, char **argv)
 	}
 	d.attrib.ask_maps = priv_ask_maps;
 	d.attrib.asking = priv_asking;
+	/* The build-ids of the files the first scan found, before samples come. */
+	br_wait(5000);
 	{
 		struct priv_hello h = { .pid = (int32_t)getpid(), .uid = (uint32_t)d.user.uid,
 		    .gid = (uint32_t)d.user.gid };
@@ -1087,6 +1142,8 @@ main(int argc, char **argv)
 		fds[n++].events = POLLIN;
 		fds[n].fd = d.psock;	/* -1 (ignored by poll) once the parent is gone */
 		fds[n++].events = POLLIN;
+		fds[n].fd = bidread_fd(d.br);	/* a new one after a stuck worker was replaced */
+		fds[n++].events = POLLIN;
 		nsrc = d.state == ST_SAMPLING ? hv_pollfds(d.src, fds + n, MAX_POLLFDS / 2) : 0;
 		n += nsrc;
 		nctl = control_pollfds(ctl, fds + n, MAX_POLLFDS - n);
@@ -1101,6 +1158,8 @@ main(int argc, char **argv)
 			timeout = 1000;
 		if (d.exiting && timeout > 1000)
 			timeout = 1000;
+		if (bidread_pending(d.br) > 0 && timeout > 100)
+			timeout = 100;	/* a stuck reader is noticed in time */
 		if (poll(fds, (nfds_t)(n + nctl), timeout) == -1 && errno != EINTR)
 			fatal("poll");
 		if (fds[0].revents & POLLIN) {
@@ -1111,6 +1170,8 @@ main(int argc, char **argv)
 		}
 		if (fds[1].revents)
 			priv_dispatch();	/* maps the parent read for us */
+		if (bidread_pending(d.br) > 0)
+			bidread_dispatch(d.br, 0, br_answer, NULL);
 		drain();
 		if (d.state == ST_SAMPLING && d.store.dirty && mono_ms() >= d.next_flush_ms) {
 			/* Periodic flushes are written by a child: the rings keep draining. */
@@ -1124,7 +1185,7 @@ main(int argc, char **argv)
 			if (store_flush_bg_poll(&d.store, e, sizeof(e)) == -1)
 				flush_failed(e);
 		}
-		control_dispatch(ctl, fds + 2 + nsrc, nctl);
+		control_dispatch(ctl, fds + 3 + nsrc, nctl);
 		exit_try();
 	}
 
@@ -1140,6 +1201,7 @@ main(int argc, char **argv)
 	attrib_fini(&d.attrib);
 	store_fini(&d.store);
 	procmap_free(d.pm);
+	bidread_stop(d.br);
 	kernel_free(&d.kern);
 	unlinkat(d.sessfd, XP_PIDFILE_NAME, 0);
 	close(lockfd);

@@ -128,6 +128,24 @@ enum hv_loss_kind {
 };
 
 /*
+ * A mapping, as an MMAP or MMAP2 record tells of it (hv_sink.mmap_file).
+ * The file is named by its path and, where the kernel gave them, its GNU
+ * build-id (Linux >= 5.12, attr.build_id) or else its device and inode:
+ * who reads the file later can check it is still the one mapped.  (added
+ * by hv/)
+ */
+struct hv_mmap {
+	uint32_t	pid, tid;
+	uint64_t	start, len, pgoff;
+	const char     *path;
+	const uint8_t  *build_id;	/* NULL when none given */
+	size_t		build_id_len;
+	uint64_t	dev;		/* makedev(maj, min); with ino 0 when unknown */
+	uint64_t	ino;
+	bool		exec;
+};
+
+/*
  * The daemon's callbacks.  Side-band callbacks (mmap, comm, fork, exit) come
  * only from backends that know processes (perf).  perf delivers samples and
  * side band of all its rings in time order; xenoprof ring by ring.
@@ -142,6 +160,8 @@ struct hv_sink {
 	void	(*comm)(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec);
 	void	(*fork)(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid, uint32_t ptid);
 	void	(*exit)(void *ctx, uint32_t pid, uint32_t tid);
+	/* When set, called for MMAP and MMAP2 records instead of mmap. (added by hv/) */
+	void	(*mmap_file)(void *ctx, const struct hv_mmap *m);
 };
 
 /* Counters a source keeps about itself (for --status and the session meta). */
