@@ -996,6 +996,18 @@ main(int argc, char **argv)
 			int killed;
 
 			close(sv[1]);
+			if (!foreground) {
+				/* It logs to the log file: the caller's stdio is let go
+				 * (a $(xenprof-ctl --start) must see its end). */
+				int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+				if (nul != -1) {
+					dup2(nul, 0);
+					dup2(nul, 1);
+					dup2(nul, 2);
+					close(nul);
+				}
+			}
 			rc = privsep_parent(sv[0], pid, ready_fd, &killed);
 			/* A sampler that exited has removed the pid file; one that
 			 * was killed leaves its pid, unlocked from now on. */

@@ -38,8 +38,18 @@ ppid=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
 st=$(awk '/^Uid:/ {u=$3} /^CapEff:/ {e=$2} /^CapBnd:/ {b=$2} /^NoNewPrivs:/ {n=$2} END {print u, e, b, n}' "/proc/$ppid/status")
 check "its parent keeps only CAP_SYS_PTRACE and CAP_KILL (euid CapEff CapBnd NoNewPrivs: $st)" \
 	test "$st" = "0 0000000000080020 0000000000080020 1"
-check "the sampler is not dumpable: its own user cannot read its environment" \
-	bash -c "! runuser -u '$SAMPLER_USER' -- cat /proc/$pid/environ >/dev/null 2>&1"
+gid=$(id -g "$SAMPLER_USER")
+st=$(awk '/^Gid:/ {print $2, $3, $4, $5} /^Groups:/ {print "groups:" $2}' "/proc/$pid/status" | tr '\n' ' ')
+check "its gid is the sampler user's, no supplementary groups ($st)" test "$st" = "$gid $gid $gid $gid groups: "
+check "the sampler is not dumpable: its own user can open neither its memory nor its environment" \
+	runuser -u "$SAMPLER_USER" -- python3 -c "
+import sys
+for f in ('mem', 'environ'):
+    try:
+        open('/proc/$pid/' + f, 'rb').close()
+        sys.exit('opened ' + f)
+    except PermissionError:
+        pass"
 check "the session dir is the sampler user's, mode 0700" \
 	test "$(stat -c '%U %a' "$S")" = "$SAMPLER_USER 700"
 
