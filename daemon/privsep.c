@@ -47,15 +47,10 @@ mono_ms(void)
 /* ---- the sampler's user ------------------------------------------------ */
 
 int
-privsep_user(struct privsep_user *u, char *err, size_t errlen)
+privsep_user(struct privsep_user *u, const char *want, char *err, size_t errlen)
 {
-	const char *want = XP_SAMPLER_USER;
 	struct passwd *pw;
 
-#ifdef XP_TEST_BUILD
-	if (XP_TEST_ENV("XENPROF_SAMPLER_USER") && *XP_TEST_ENV("XENPROF_SAMPLER_USER"))
-		want = XP_TEST_ENV("XENPROF_SAMPLER_USER");
-#endif
 	memset(u, 0, sizeof(*u));
 	if ((pw = getpwnam(want)) == NULL) {
 		if ((pw = getpwnam("nobody")) == NULL) {

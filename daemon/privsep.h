@@ -84,12 +84,12 @@ struct privsep_user {
 };
 
 /*
- * The user the sampler runs as: XP_SAMPLER_USER (configure
+ * The user the sampler runs as: WANT (XP_SAMPLER_USER, configure
  * --with-sampler-user, default _xenprof; test builds: $XENPROF_SAMPLER_USER),
  * else nobody, with NOTE saying so and how to create the user.  -1 with ERR
  * when neither exists (or the one found is root).
  */
-int privsep_user(struct privsep_user *u, char *err, size_t errlen);
+int privsep_user(struct privsep_user *u, const char *want, char *err, size_t errlen);
 
 /*
  * Give the session dir SESSFD (SESSDIR for messages) to user U: the

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # What `make install` installs honours none of the test-only hooks: the
 # variables XENPROF_SYSROOT, XENPROF_RUNDIR, XENPROF_EVENTS_DIR,
-# XENPROF_REPLAY and XENPROF_START_TIMEOUT_MS are not even named in the
+# XENPROF_REPLAY, XENPROF_START_TIMEOUT_MS (and XENPROF_SAMPLER_USER, the
+# test builds' choice of the sampler's user) are not even named in the
 # installed programs (strings), nor the build tree's event tables, nor the
 # replay backend; the test builds the other tests run (tests/bin) do have
 # them, so the check can fail.  Then the installed xenprof-ctl, given those
@@ -20,7 +21,7 @@ for p in "$IXPD" "$ICTL" "$IREP"; do
 	check "installed: $p" test -x "$p"
 done
 
-hooks='XENPROF_SYSROOT|XENPROF_RUNDIR|XENPROF_EVENTS_DIR|XENPROF_REPLAY|XENPROF_START_TIMEOUT_MS|XPREPLAY'
+hooks='XENPROF_SYSROOT|XENPROF_RUNDIR|XENPROF_EVENTS_DIR|XENPROF_REPLAY|XENPROF_START_TIMEOUT_MS|XENPROF_SAMPLER_USER|XPREPLAY'
 srcev=$(cd "$top_srcdir" && pwd)/hv/events
 for p in "$IXPD" "$ICTL" "$IREP"; do
 	found=$(strings -a "$p" | grep -E "$hooks" | sort -u | tr '\n' ' ')

@@ -142,4 +142,17 @@ read -r rss1 _ < <(rss "$pid")
 check "the daemon survives 24 hostile messages and still answers" ctl --status
 check "its memory did not grow with them (VmRSS $rss0 -> $rss1 kB)" test "$rss1" -lt $((rss0 + 16384))
 check "--shutdown" ctl --shutdown
+# --- the sampler's user missing (test builds: $XENPROF_SAMPLER_USER) ------
+F=$T/fallback
+XENPROF_SAMPLER_USER=xp-no-such-user "$CTL" --session-dir="$F" --start $EV >"$T/fb.out" 2>&1
+check "no such sampler user: it starts anyway ($(head -c 200 "$T/fb.out"))" test -s "$F/xenprofd.pid"
+fpid=$(cat "$F/xenprofd.pid" 2>/dev/null)
+check "... as nobody" bash -c "awk '/^Uid:/ {print \$3}' /proc/$fpid/status | grep -qx $(id -u nobody)"
+"$CTL" --session-dir="$F" --status >"$T/fb.status" 2>&1
+check "... and --status says so with the fix" \
+	grep -q '^warning: the system user xp-no-such-user does not exist: the sampler runs as nobody.*useradd --system' "$T/fb.status"
+check "... and so does the log" grep -q 'xp-no-such-user does not exist' "$F/xenprofd.log"
+"$CTL" --session-dir="$F" --shutdown >/dev/null 2>&1
+expect_fail "a sampler user that is root is refused" "sampler's user root is root" \
+	env XENPROF_SAMPLER_USER=root "$CTL" --session-dir="$F" --start $EV
 finish
