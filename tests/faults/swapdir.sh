@@ -5,7 +5,8 @@
 # symlink to nobody's own directory put in its place.  A daemon that writes
 # by path would then flush and save into nobody's directory.
 #   1. xenprofd refuses, at start, a session dir any of whose parents a user
-#      other than root can write: one line naming that directory and the fix.
+#      other than root can write: one line naming that directory and the fix
+#      (xenprof-ctl refuses to store a setup there, for the same reason).
 #   2. A parent that becomes writable by nobody only after the start (a
 #      later chown): nobody swaps the session dir for a symlink while the
 #      daemon samples; its periodic flushes, --dump and --save still go to
@@ -28,6 +29,8 @@ expect_fail "a session dir in a directory nobody owns is refused at start, namin
 	"$P.*(not owned by root|writable).*chown root" \
 	"$CTL" --session-dir="$P/sess" --start $EV
 check "... and no daemon runs there" test ! -S "$P/sess/xenprofd.sock"
+expect_fail "xenprofd itself refuses it too, started by hand" \
+	"$P.*(not owned by root|writable).*chown root" timeout 20 "$XPD" -d --session-dir="$P/sess2"
 "$CTL" --session-dir="$P/sess" --shutdown >/dev/null 2>&1
 chown root "$P"; chmod 0777 "$P"
 expect_fail "a world-writable (not sticky) parent is refused too" "$P.*writable by others than root" \
