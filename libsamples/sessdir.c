@@ -133,8 +133,9 @@ xps_sessdir_open(const char *sessdir, uint32_t owner, int create)
 		return -1;
 	}
 	if (cst.st_uid != 0 && cst.st_uid != owner) {
-		xps_seterr("session dir %s is owned by uid %u; use a directory owned by root",
-		    sessdir, (unsigned)cst.st_uid);
+		xps_seterr("session dir %s is owned by uid %u; use a directory owned by root (chown -R "
+		    "root %s, if it is one of xenprof's that a sampler of another user left)",
+		    sessdir, (unsigned)cst.st_uid, sessdir);
 		close(fd);
 		return -1;
 	}

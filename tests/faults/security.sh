@@ -154,5 +154,9 @@ check "... and --status says so with the fix" \
 check "... and so does the log" grep -q 'xp-no-such-user does not exist' "$F/xenprofd.log"
 "$CTL" --session-dir="$F" --shutdown >/dev/null 2>&1
 expect_fail "a sampler user that is root is refused" "sampler's user root is root" \
-	env XENPROF_SAMPLER_USER=root "$CTL" --session-dir="$F" --start $EV
+	env XENPROF_SAMPLER_USER=root "$CTL" --session-dir="$T/fallback-root" --start $EV
+# The session dir is nobody's now: with the sampler user back, it is refused
+# (it could be anyone's), and the fix is said.
+expect_fail "a session dir left to nobody is refused, with the fix" "owned by uid $(id -u nobody).*chown -R root" \
+	"$CTL" --session-dir="$F" --start $EV
 finish
