@@ -17,7 +17,9 @@
  * to FILE, one a line, so that a test of a system-wide profile can select
  * exactly the workload's samples.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* sched_setaffinity, CPU_SET */
+#endif
 
 #include <sys/prctl.h>
 #include <sys/wait.h>
