@@ -144,6 +144,7 @@ check "its memory did not grow with them (VmRSS $rss0 -> $rss1 kB)" test "$rss1"
 check "--shutdown" ctl --shutdown
 # --- the sampler's user missing (test builds: $XENPROF_SAMPLER_USER) ------
 F=$T/fallback
+CLEANUP_HOOK='"$CTL" --session-dir="$F" --shutdown >/dev/null 2>&1 || true'
 XENPROF_SAMPLER_USER=xp-no-such-user "$CTL" --session-dir="$F" --start $EV >"$T/fb.out" 2>&1
 check "no such sampler user: it starts anyway ($(head -c 200 "$T/fb.out"))" test -s "$F/xenprofd.pid"
 fpid=$(cat "$F/xenprofd.pid" 2>/dev/null)
