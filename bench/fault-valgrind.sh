@@ -9,7 +9,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-3}
 FAKEXEN=$top/tests/fakexen/fakexen
-CTL=$top/control/xenprof-ctl
+CTL=$top/tests/bin/xenprof-ctl		# the test builds read the source tree's event tables
 GUEST=$top/tests/fakexen/fx-fixture
 T=$(mktemp -d /tmp/xenprof-vg.XXXXXX)
 trap '"$FAKEXEN" down --dir "$T/host" >/dev/null 2>&1; rm -rf "$T"' EXIT
@@ -17,10 +17,10 @@ cp "$GUEST" "$T/vmlinux"
 cat >"$T/xenprofd" <<WRAP
 #!/bin/sh
 exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \\
-	--child-silent-after-fork=no --log-file=$T/vg.%p "$top/daemon/xenprofd" "\$@"
+	--child-silent-after-fork=no --log-file=$T/vg.%p "$top/tests/bin/xenprofd" "\$@"
 WRAP
 chmod +x "$T/xenprofd"
-export XENPROFD=$T/xenprofd XENPROF_RUNDIR=$T/run XENPROF_TIMEOUT=60
+export XENPROFD=$T/xenprofd XENPROF_TIMEOUT=60
 cat >"$T/host.conf" <<CONF
 pcpus 2
 rate 5000

@@ -16,11 +16,11 @@ pcpus=${PCPUS:-16}
 vcpus=$((pcpus / 2 > 0 ? pcpus / 2 : 1))
 [ ${#rates[@]} -gt 0 ] || rates=(31250 62500 125000 187500 250000)
 FAKEXEN=$top/tests/fakexen/fakexen
-CTL=$top/control/xenprof-ctl
+CTL=$top/tests/bin/xenprof-ctl		# the test builds read the source tree's event tables
 XS=$("$top/tests/data/fetch-xen-syms.sh" "$top/tests/data")
 GUEST=$top/tests/fakexen/fx-fixture
 T=$(mktemp -d /tmp/xenprof-bench.XXXXXX)
-export XENPROF_RUNDIR=$T/run XENPROFD=$top/daemon/xenprofd
+export XENPROFD=$top/tests/bin/xenprofd
 trap '"$FAKEXEN" exec --dir "$T/host" --domain 0 -- "$CTL" --session-dir="$T/s" --shutdown >/dev/null 2>&1 || true; "$FAKEXEN" down --dir "$T/host" >/dev/null 2>&1 || true; rm -rf "$T"' EXIT
 hz=$(getconf CLK_TCK)
 cputime() { awk -v hz="$hz" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }

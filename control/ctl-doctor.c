@@ -6,7 +6,8 @@
  * The last line, "verdict: ...", sums up what a session here would see.
  *
  * Everything is read, never changed; sysfs and procfs through open()+read()
- * under $XENPROF_SYSROOT (a prefix, for tests with a fake /sys and /proc).
+ * (in test builds under $XENPROF_SYSROOT, a prefix for fake /sys and /proc
+ * trees; the installed xenprof-ctl reads the host's only).
  * The xenoprof probe goes through libxencall (hv_xenoprof_probe): it is
  * skipped while a xenprofd holds the hypervisor (init would reset it), and
  * otherwise leaves xenoprof idle, as a daemon start would find it.
@@ -593,7 +594,7 @@ ctl_doctor_exec(struct ctl *c)
 	struct doctor d;
 
 	memset(&d, 0, sizeof(d));
-	d.root = getenv("XENPROF_SYSROOT") ? getenv("XENPROF_SYSROOT") : "";
+	d.root = XP_TEST_ENV("XENPROF_SYSROOT") ? XP_TEST_ENV("XENPROF_SYSROOT") : "";
 	for (int i = 0; i < c->nsetup; i++) {
 		const char *a = c->setup_args[i];
 

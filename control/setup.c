@@ -3,12 +3,14 @@
 
 #include <err.h>
 #include <errno.h>
+#include <pwd.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "control/ctl.h"
 #include "daemon/proto.h"
+#include "libsamples/samples.h"
 
 int
 ctl_make_setup(const struct ctl *c, struct setup *s, bool store)
@@ -43,8 +45,19 @@ ctl_make_setup(const struct ctl *c, struct setup *s, bool store)
 		return -1;
 	}
 	if (store) {
+		struct passwd *pw = getpwnam(XP_SAMPLER_USER);
 		char prev[4300];
+		int fd;
 
+		/* The daemon refuses a session dir another user could replace
+		 * (xenprofd(8)): so does the setup it is stored for, at once. */
+		if (pw == NULL)
+			pw = getpwnam("nobody");
+		if ((fd = xps_sessdir_open(c->sessdir, pw ? pw->pw_uid : 0, 1)) == -1) {
+			warnx("%s", xps_errmsg());
+			return -1;
+		}
+		close(fd);
 		snprintf(prev, sizeof(prev), "%s.prev", path);
 		unlink(prev);
 		if (link(path, prev) == -1 && errno != ENOENT) {

@@ -214,11 +214,17 @@ user_image(struct attrib *a, struct attrib_domain *d, const struct hv_sample *s,
 		}
 	} else {
 		m = procmap_lookup(a->pm, s->pid, s->pc);
-		if (m == NULL && allow_defer && defer(a, s) == 0)
+		if (m == NULL && allow_defer && defer(a, s) == 0) {
+			/* Asked now, the answer is likely in by the retry. */
+			if (a->ask_maps != NULL && procmap_exe(a->pm, s->pid) == NULL)
+				a->ask_maps(a->maps_ctx, s->pid);
 			return -2;
+		}
 		if (m == NULL && procmap_exe(a->pm, s->pid) == NULL) {
 			/* A process the side band never showed: read it from /proc once. */
-			if (procmap_scan_pid(a->pm, "/proc", s->pid) == -1) {
+			if (a->ask_maps != NULL) {
+				/* Asked when deferred; answered (or not) by now. */
+			} else if (procmap_scan_pid(a->pm, "/proc", s->pid) == -1) {
 				procmap_exec(a->pm, s->pid);
 				procmap_exit(a->pm, s->pid);
 			}
@@ -227,9 +233,10 @@ user_image(struct attrib *a, struct attrib_domain *d, const struct hv_sample *s,
 			/*
 			 * A known process whose samples keep missing its maps: a
 			 * record that changed them was lost.  Read them again, once
-			 * per exec'd image.
+			 * per exec'd image (asked: the samples after this one gain).
 			 */
-			if (procmap_rescan_pid(a->pm, "/proc", s->pid) == 0) {
+			if (a->ask_maps != NULL ? a->ask_maps(a->maps_ctx, s->pid) == 0 :
+			    procmap_rescan_pid(a->pm, "/proc", s->pid) == 0) {
 				a->rescans++;
 				log_debug("attrib: pid %u: samples outside its maps, maps read again",
 				    s->pid);
@@ -239,8 +246,34 @@ user_image(struct attrib *a, struct attrib_domain *d, const struct hv_sample *s,
 	}
 	if (m == NULL)
 		return -1;
+	/* Its build-id is being read (bidread): counted once it is known. */
+	if (allow_defer && procmap_file_waiting(m->file) && defer(a, s) == 0)
+		return -2;
 	*offset = m->file->anon ? s->pc - m->start : s->pc - m->start + m->pgoff;
 	return file_image(a, d, m->file);
+}
+
+/*
+ * Can deferred sample S be counted now?  Its mapping is known and its
+ * file's build-id not awaited.  *WAIT: something it needs is on its way
+ * (the maps of its process, or its file's build-id).
+ */
+static int
+pending_ready(struct attrib *a, const struct hv_sample *s, int *wait)
+{
+	const struct pm_map *m;
+	int amb;
+
+	*wait = 0;
+	m = s->pid == HV_NO_PID ? procmap_lookup_any(a->pm, s->pc, &amb) :
+	    procmap_lookup(a->pm, s->pid, s->pc);
+	if (m != NULL && procmap_file_waiting(m->file)) {
+		*wait = 1;
+		return 0;
+	}
+	if (m == NULL && s->pid != HV_NO_PID && a->asking != NULL && a->asking(a->maps_ctx, s->pid))
+		*wait = 1;
+	return m != NULL;
 }
 
 /*
@@ -388,8 +421,10 @@ attrib_end_pass(struct attrib *a)
 	for (i = 0; i < a->npending; i++) {
 		struct attrib_pending *q = &a->pending[i];
 
+		int wait;
+
 		q->s.chain = q->chain;
-		if (procmap_lookup(a->pm, q->s.pid, q->s.pc) != NULL || q->pass < a->pass)
+		if (pending_ready(a, &q->s, &wait) || (q->pass < a->pass && !wait))
 			attribute(a, &q->s, 0);		/* found, or out of chances */
 		else if (kept != i)
 			a->pending[kept++] = *q;

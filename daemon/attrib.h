@@ -78,6 +78,16 @@ struct attrib {
 	uint64_t	pass;
 	uint32_t	npending;
 	struct attrib_pending *pending;	/* ATTRIB_MAX_PENDING entries */
+	/*
+	 * Reading a process's maps from /proc.  NULL: procmap_scan_pid here,
+	 * at once.  Else the daemon's privileged parent reads them (the
+	 * sampler may not): ask_maps asks (0, or -1 when it cannot), the
+	 * answer updates the procmap later, and asking says whether one is
+	 * still due for PID; a sample waiting for it stays deferred meanwhile.
+	 */
+	int	      (*ask_maps)(void *ctx, uint32_t pid);
+	int	      (*asking)(void *ctx, uint32_t pid);
+	void	       *maps_ctx;
 };
 
 void attrib_init(struct attrib *a, struct store *st, struct procmap *pm, const struct kernel *k);

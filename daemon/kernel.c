@@ -129,8 +129,10 @@ read_kallsyms(struct kernel *k, const char *path)
 	qsort(k->syms, k->nsyms, sizeof(*k->syms), sym_cmp);
 }
 
-int
-kernel_write_syms(const struct kernel *k, uint64_t *addrs, size_t n, const char *path)
+/* Write to DIRFD/NAME (DIRFD >= 0) or to PATH (DIRFD < 0); PATH names it in messages. */
+static int
+write_syms(const struct kernel *k, uint64_t *addrs, size_t n, int dirfd, const char *name,
+    const char *path)
 {
 	size_t i, s = 0, next = 0;	/* next: first symbol not yet written */
 	char *text = NULL;
@@ -167,9 +169,23 @@ kernel_write_syms(const struct kernel *k, uint64_t *addrs, size_t n, const char 
 		errno = ENOMEM;
 		return -1;
 	}
-	r = xps_write_file(path, text, len);
+	r = dirfd >= 0 ? xps_write_fileat(dirfd, name, path, text, len) :
+	    xps_write_file(path, text, len);
 	free(text);
 	return r;
+}
+
+int
+kernel_write_syms(const struct kernel *k, uint64_t *addrs, size_t n, const char *path)
+{
+	return write_syms(k, addrs, n, -1, NULL, path);
+}
+
+int
+kernel_write_symsat(const struct kernel *k, uint64_t *addrs, size_t n, int dirfd,
+    const char *name, const char *path)
+{
+	return write_syms(k, addrs, n, dirfd, name, path);
 }
 
 int

@@ -46,5 +46,8 @@ const struct kernel_module *kernel_module_at(const struct kernel *k, uint64_t pc
  * session's boot, at a fraction of the size.  ADDRS is sorted in place.
  */
 int kernel_write_syms(const struct kernel *k, uint64_t *addrs, size_t n, const char *path);
+/* The same as NAME in directory DIRFD (PATH names it in messages). */
+int kernel_write_symsat(const struct kernel *k, uint64_t *addrs, size_t n, int dirfd,
+    const char *name, const char *path);
 
 #endif /* XP_KERNEL_H */

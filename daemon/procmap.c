@@ -2,17 +2,18 @@
 /* procmap: process executable mappings, from /proc and the perf side band. */
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "daemon/bidread.h"
 #include "daemon/procmap.h"
 
 struct pm_proc {
@@ -48,6 +49,12 @@ struct procmap {
 	size_t		nindex;
 	const struct pm_map **index;
 	uint64_t       *maxend;
+	/* The build-id reader (procmap_set_reader); files by id for its answers. */
+	int	      (*ask)(void *ctx, uint32_t id, const char *path, uint64_t dev, uint64_t ino);
+	void	       *ask_ctx;
+	struct pm_file **byid;		/* [id - 1] */
+	uint32_t	nbyid, capbyid;
+	size_t		nwaiting;	/* files asked about and not answered */
 };
 
 static void *
@@ -89,6 +96,7 @@ procmap_free(struct procmap *pm)
 		}
 	free(pm->index);
 	free(pm->maxend);
+	free(pm->byid);
 	for (size_t i = 0; i < PM_FILE_BUCKETS; i++)
 		for (struct pm_file_ent *f = pm->files[i], *n; f; f = n) {
 			n = f->next;
@@ -111,53 +119,15 @@ str_hash(const char *s)
 size_t
 procmap_read_build_id(const char *path, uint8_t *buf, size_t len)
 {
-	Elf *e;
-	Elf_Scn *scn = NULL;
-	size_t got = 0;
-	int fd;
+	int fd, st, n;
 
-	/* Paths come from other users' processes: a FIFO or a device planted
-	 * there must not block or be read.  Regular files only. */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1)
+	/* A regular file only: O_PATH and fstat first, so that a FIFO or a
+	 * device planted there is never opened (bidread_open). */
+	if ((fd = bidread_open(path, 0, 0, 0, &st, NULL)) == -1)
 		return 0;
-	{
-		struct stat sb;
-
-		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-			close(fd);
-			return 0;
-		}
-	}
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (e == NULL || elf_kind(e) != ELF_K_ELF)
-		goto out;
-	while (got == 0 && (scn = elf_nextscn(e, scn)) != NULL) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		GElf_Nhdr nh;
-		size_t off = 0, noff, doff;
-
-		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE)
-			continue;
-		if ((d = elf_getdata(scn, NULL)) == NULL)
-			continue;
-		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 &&
-			    nh.n_descsz > 0 && nh.n_descsz <= len) {
-				memcpy(buf, (char *)d->d_buf + doff, nh.n_descsz);
-				got = nh.n_descsz;
-				break;
-			}
-		}
-	}
-out:
-	if (e)
-		elf_end(e);
+	n = bidread_file(fd, buf, len);
 	close(fd);
-	return got;
+	return n > 0 ? (size_t)n : 0;
 }
 
 static bool
@@ -176,12 +146,94 @@ file_same(const struct pm_file *f, const struct stat *st)
 	    f->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A new file entry for PATH in bucket H. */
+static struct pm_file_ent *
+file_new(struct procmap *pm, uint32_t h, const char *path)
+{
+	struct pm_file_ent *fe = xcalloc(1, sizeof(*fe));
+
+	fe->f.path = strdup(path);
+	if (fe->f.path == NULL)
+		abort();
+	fe->f.anon = path_is_anon(path);
+	fe->next = pm->files[h];
+	pm->files[h] = fe;
+	pm->nfiles++;
+	return fe;
+}
+
 /*
- * Intern (path, build-id).  A missing build-id (a /proc scan, a kernel
- * before 5.12) is read from the file, and the entry remembers which file
- * that was: when another file is at PATH since (same path, other inode,
- * size or mtime: an upgrade), its build-id is read anew, never taken from
- * the cache by path.
+ * Intern (path, build-id).  With a reader (procmap_set_reader), a missing
+ * build-id (a /proc scan, a kernel before 5.12) is asked of it: the entry
+ * is the file of device DEV and inode INO (as /proc or MMAP2 said) and
+ * waits for its answer; a file replaced under the same path (an upgrade)
+ * is another inode, another entry.  Nothing is opened or stat'ed here.
+ */
+static struct pm_file *
+file_get_id(struct procmap *pm, const char *path, const uint8_t *bid, size_t bidlen,
+    uint64_t dev, uint64_t ino)
+{
+	uint32_t h = str_hash(path) & (PM_FILE_BUCKETS - 1);
+	struct pm_file_ent *fe;
+
+	if (bidlen > sizeof(fe->f.build_id))
+		bidlen = 0;
+	for (fe = pm->files[h]; fe; fe = fe->next) {
+		if (strcmp(fe->f.path, path) != 0)
+			continue;
+		if (bidlen > 0) {
+			if (fe->f.build_id_len == bidlen && memcmp(fe->f.build_id, bid, bidlen) == 0)
+				return &fe->f;
+			continue;
+		}
+		/* Path only (an MMAP record, an anonymous mapping): the newest by path. */
+		if (fe->f.anon || (!dev && !ino))
+			return &fe->f;
+		if (fe->f.dev == dev && fe->f.ino == ino)
+			return &fe->f;
+	}
+	fe = file_new(pm, h, path);
+	fe->f.dev = dev;
+	fe->f.ino = ino;
+	fe->f.build_id_len = (uint8_t)bidlen;
+	if (bidlen) {
+		memcpy(fe->f.build_id, bid, bidlen);
+		fe->f.bid_state = PM_BID_KNOWN;
+	} else if (fe->f.anon)
+		fe->f.bid_state = PM_BID_NONE;
+	else {
+		if (pm->nbyid == pm->capbyid) {
+			pm->capbyid = pm->capbyid ? pm->capbyid * 2 : 256;
+			pm->byid = realloc(pm->byid, pm->capbyid * sizeof(*pm->byid));
+			if (pm->byid == NULL)
+				abort();
+		}
+		pm->byid[pm->nbyid++] = &fe->f;
+		fe->f.id = pm->nbyid;
+		fe->f.bid_state = PM_BID_NONE;
+		if (pm->ask(pm->ask_ctx, fe->f.id, path, dev, ino) == 0) {
+			fe->f.bid_state = PM_BID_WAITING;
+			fe->f.asked_ms = mono_ms();
+			pm->nwaiting++;
+		}
+	}
+	return &fe->f;
+}
+
+/*
+ * Intern (path, build-id) without a reader (the unit tests): a missing
+ * build-id is read here, and the entry remembers which file that was: when
+ * another file is at PATH since (same path, other inode, size or mtime: an
+ * upgrade), its build-id is read anew, never taken from the cache by path.
  */
 static struct pm_file *
 file_get(struct procmap *pm, const char *path, const uint8_t *bid, size_t bidlen)
@@ -192,6 +244,8 @@ file_get(struct procmap *pm, const char *path, const uint8_t *bid, size_t bidlen
 	bool have_st = false;
 	uint8_t buf[64];
 
+	if (pm->ask != NULL)
+		return file_get_id(pm, path, bid, bidlen, 0, 0);
 	if (bidlen > sizeof(buf))
 		bidlen = 0;
 	if (bidlen == 0 && !path_is_anon(path))
@@ -218,18 +272,11 @@ file_get(struct procmap *pm, const char *path, const uint8_t *bid, size_t bidlen
 			    memcmp(fe->f.build_id, bid, bidlen) == 0 && bidlen > 0)
 				goto found;
 	}
-	fe = xcalloc(1, sizeof(*fe));
-	fe->f.path = strdup(path);
-	if (fe->f.path == NULL)
-		abort();
-	fe->f.anon = path_is_anon(path);
+	fe = file_new(pm, h, path);
 	fe->f.build_id_len = (uint8_t)bidlen;
+	fe->f.bid_state = bidlen ? PM_BID_KNOWN : PM_BID_NONE;
 	if (bidlen)
 		memcpy(fe->f.build_id, bid, bidlen);
-	fe->f.img_gen = 0;
-	fe->next = pm->files[h];
-	pm->files[h] = fe;
-	pm->nfiles++;
 found:
 	if (have_st) {
 		fe->f.dev = (uint64_t)st.st_dev;
@@ -361,13 +408,22 @@ void
 procmap_mmap(struct procmap *pm, uint32_t pid, uint64_t start, uint64_t len,
     uint64_t pgoff, const char *path, const uint8_t *build_id, size_t build_id_len)
 {
+	procmap_mmap_id(pm, pid, start, len, pgoff, path, build_id, build_id_len, 0, 0);
+}
+
+void
+procmap_mmap_id(struct procmap *pm, uint32_t pid, uint64_t start, uint64_t len,
+    uint64_t pgoff, const char *path, const uint8_t *build_id, size_t build_id_len,
+    uint64_t dev, uint64_t ino)
+{
 	struct pm_proc *p;
 	struct pm_file *f;
 
 	if (len == 0 || start + len < start || path == NULL)
 		return;
 	p = proc_get(pm, pid);
-	f = file_get(pm, path, build_id, build_id_len);
+	f = pm->ask != NULL ? file_get_id(pm, path, build_id, build_id_len, dev, ino) :
+	    file_get(pm, path, build_id, build_id_len);
 	proc_insert(p, start, start + len, pgoff, f);
 	pm->index_dirty = 1;
 	if (p->exe == NULL && !f->anon)
@@ -570,30 +626,23 @@ procmap_counts(const struct procmap *pm, size_t *live, size_t *dead, size_t *fil
 	*files = pm->nfiles;
 }
 
-int
-procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid)
+/* PID's maps lines from F (EXE: its executable's path, "" unknown). */
+static void
+scan_stream(struct procmap *pm, uint32_t pid, const char *exe, FILE *f)
 {
-	char path[256], line[4096 + 256], exe[4096];
-	FILE *f;
-	ssize_t n;
-	struct pm_proc *p;
+	char line[4096 + 256];
+	struct pm_proc *p = proc_get(pm, pid);
 
-	snprintf(path, sizeof(path), "%s/%u/exe", procdir, pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	snprintf(path, sizeof(path), "%s/%u/maps", procdir, pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -1;
-	p = proc_get(pm, pid);
 	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long long start, end, off;
+		unsigned long long start, end, off, ino;
+		unsigned int maj, min;
 		char perms[8];
 		int pathpos = 0;
 		char *file;
 		size_t len;
 
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &pathpos) < 4)
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off, &maj,
+		    &min, &ino, &pathpos) < 7)
 			continue;
 		if (perms[2] != 'x' || pathpos == 0)
 			continue;
@@ -603,10 +652,52 @@ procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid)
 			file[--len] = '\0';
 		if (len == 0)
 			file = "//anon";
-		procmap_mmap(pm, pid, start, end - start, off, file, NULL, 0);
+		/* The file is that device and inode: its build-id is read from it only. */
+		procmap_mmap_id(pm, pid, start, end - start, off, file, NULL, 0,
+		    ino ? makedev(maj, min) : 0, ino);
 		if (exe[0] && strcmp(file, exe) == 0)
 			p->exe = file_get(pm, exe, NULL, 0);
 	}
+}
+
+int
+procmap_scan_pid(struct procmap *pm, const char *procdir, uint32_t pid)
+{
+	char path[256], exe[4096];
+	FILE *f;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%u/exe", procdir, pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "%s/%u/maps", procdir, pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	scan_stream(pm, pid, exe, f);
+	fclose(f);
+	return 0;
+}
+
+int
+procmap_scan_text(struct procmap *pm, uint32_t pid, const char *exe, const char *maps,
+    size_t len)
+{
+	struct pm_proc *p;
+	FILE *f;
+
+	if ((p = proc_find(pm, pid)) != NULL && !p->dead_pass) {
+		p->nmaps = 0;
+		p->exe = NULL;
+		pm->index_dirty = 1;
+	}
+	if (len == 0) {
+		proc_get(pm, pid);
+		return 0;
+	}
+	if ((f = fmemopen((void *)maps, len, "r")) == NULL)
+		return -1;
+	scan_stream(pm, pid, exe, f);
 	fclose(f);
 	return 0;
 }
@@ -656,4 +747,48 @@ procmap_scan(struct procmap *pm, const char *procdir)
 	}
 	closedir(d);
 	return n;
+}
+
+void
+procmap_set_reader(struct procmap *pm, int (*ask)(void *ctx, uint32_t id, const char *path,
+    uint64_t dev, uint64_t ino), void *ctx)
+{
+	pm->ask = ask;
+	pm->ask_ctx = ctx;
+}
+
+void
+procmap_answer(struct procmap *pm, uint32_t id, int ok, const uint8_t *bid, size_t bidlen,
+    uint64_t dev, uint64_t ino, uint64_t size, int64_t mtime_ns)
+{
+	struct pm_file *f;
+
+	if (id == 0 || id > pm->nbyid || (f = pm->byid[id - 1]) == NULL)
+		return;		/* not a file we asked about */
+	if (f->bid_state == PM_BID_WAITING && pm->nwaiting > 0)
+		pm->nwaiting--;
+	if (!ok || bidlen == 0 || bidlen > sizeof(f->build_id)) {
+		f->bid_state = PM_BID_NONE;
+		return;
+	}
+	memcpy(f->build_id, bid, bidlen);
+	f->build_id_len = (uint8_t)bidlen;
+	f->bid_state = PM_BID_KNOWN;
+	f->dev = dev;
+	f->ino = ino;
+	f->size = size;
+	f->mtime_ns = mtime_ns;
+	f->img_gen = 0;		/* interned again, with its build-id */
+}
+
+bool
+procmap_file_waiting(const struct pm_file *f)
+{
+	return f->bid_state == PM_BID_WAITING && mono_ms() - f->asked_ms < PM_WAIT_MS;
+}
+
+size_t
+procmap_waiting(const struct procmap *pm)
+{
+	return pm->nwaiting;
 }

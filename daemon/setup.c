@@ -123,7 +123,7 @@ image_source(const char *what, char *buf, size_t len)
 {
 	struct utsname un;
 	const char *rel = uname(&un) == 0 ? un.release : "RELEASE";
-	const char *root = getenv("XENPROF_SYSROOT");
+	const char *root = XP_TEST_ENV("XENPROF_SYSROOT");
 	char path[4200], major[16] = "", minor[16] = "", ver[40];
 	FILE *f;
 
@@ -264,8 +264,11 @@ setup_apply(struct setup *s, const char *arg, char *err, size_t errlen)
 	if ((v = opt_value(arg, "separate")) != NULL)
 		return parse_separate(v, &s->separate, err, errlen) == -1 ? -1 : 1;
 	if ((v = opt_value(arg, "backend")) != NULL) {
-		if (strcmp(v, "auto") != 0 && strcmp(v, "perf") != 0 && strcmp(v, "xenoprof") != 0 &&
-		    strcmp(v, "replay") != 0) {
+		if (strcmp(v, "auto") != 0 && strcmp(v, "perf") != 0 && strcmp(v, "xenoprof") != 0
+#ifdef XP_TEST_BUILD
+		    && strcmp(v, "replay") != 0	/* test builds: the record stream of $XENPROF_REPLAY */
+#endif
+		    ) {
 			snprintf(err, errlen, "--backend: unknown backend '%s' (use auto, perf or xenoprof)", v);
 			return -1;
 		}
@@ -498,7 +501,7 @@ check_running(const char *image, const char *what, const char *kind, const uint8
 int
 setup_check_images(const struct setup *s, char *err, size_t errlen)
 {
-	const char *root = getenv("XENPROF_SYSROOT");
+	const char *root = XP_TEST_ENV("XENPROF_SYSROOT");
 	char path[4200];
 	uint8_t run[64], notes[4096];
 	size_t n;
@@ -620,15 +623,30 @@ setup_check_host(const struct setup *s, char *err, size_t errlen)
 int
 setup_load(struct setup *s, const char *path, char *err, size_t errlen)
 {
-	char line[SETUP_PATH_MAX + 64];
-	FILE *f;
-	int lineno = 0;
+	return setup_loadat(s, AT_FDCWD, path, path, err, errlen);
+}
 
-	f = fopen(path, "re");
-	if (f == NULL) {
+int
+setup_loadat(struct setup *s, int dirfd, const char *name, const char *path, char *err,
+    size_t errlen)
+{
+	char line[SETUP_PATH_MAX + 64];
+	struct stat st;
+	FILE *f;
+	int fd, lineno = 0;
+
+	/* A regular file, never through a symlink, never a FIFO to block on. */
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || (f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "%s: not a regular file; remove it and run xenprof-ctl --setup "
+		    "again", path);
+		close(fd);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {

@@ -52,6 +52,9 @@ int setup_finish(struct setup *s, char *err, size_t errlen);
 
 /* Load SESSDIR/setup into S (no file: S unchanged, returns 0). */
 int setup_load(struct setup *s, const char *path, char *err, size_t errlen);
+/* The same from NAME in directory DIRFD, PATH naming it in messages. */
+int setup_loadat(struct setup *s, int dirfd, const char *name, const char *path, char *err,
+    size_t errlen);
 /* Store S as option lines to PATH (atomically). */
 int setup_store(const struct setup *s, const char *path, char *err, size_t errlen);
 
@@ -76,8 +79,8 @@ int setup_check_host(const struct setup *s, char *err, size_t errlen);
 
 /*
  * --vmlinux and --xen against the running kernel's and hypervisor's
- * build-ids (sysfs under $XENPROF_SYSROOT; where sysfs does not say, no
- * check).  -1 with ERR unless --force-images.
+ * build-ids (sysfs; in test builds under $XENPROF_SYSROOT; where sysfs
+ * does not say, no check).  -1 with ERR unless --force-images.
  */
 int setup_check_images(const struct setup *s, char *err, size_t errlen);
 

@@ -44,11 +44,11 @@ make_curdir(struct store *st, char *err, size_t errlen)
 {
 	struct stat sb;
 
-	if (mkdir(st->curdir, 0700) == -1 && errno != EEXIST) {
+	if (mkdirat(st->sessfd, "current", 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", st->curdir, strerror(errno));
 		return -1;
 	}
-	if (lstat(st->curdir, &sb) == -1) {
+	if (fstatat(st->sessfd, "current", &sb, AT_SYMLINK_NOFOLLOW) == -1) {
 		snprintf(err, errlen, "%s: %s", st->curdir, strerror(errno));
 		return -1;
 	}
@@ -103,13 +103,12 @@ static int
 adopt(struct store *st, char *err, size_t errlen)
 {
 	struct xps_session *old;
-	char path[STORE_PATH_MAX + 32], why[256];
+	char why[256];
 	struct stat sb;
 
-	snprintf(path, sizeof(path), "%s/meta", st->curdir);
-	if (stat(path, &sb) == -1)
+	if (fstatat(st->sessfd, "current/meta", &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
-	if ((old = xps_session_open(st->curdir)) == NULL) {
+	if ((old = xps_session_openat(st->sessfd, "current", st->curdir)) == NULL) {
 		snprintf(err, errlen, "the current session in %s is unreadable (%s); "
 		    "move it away or run xenprof-ctl --reset", st->curdir, xps_errmsg());
 		return -1;
@@ -142,10 +141,11 @@ adopt(struct store *st, char *err, size_t errlen)
 }
 
 int
-store_init(struct store *st, const char *sessdir, const struct xps_meta *meta,
+store_init(struct store *st, int sessfd, const char *sessdir, const struct xps_meta *meta,
     const struct kernel *kern, char *err, size_t errlen)
 {
 	memset(st, 0, sizeof(*st));
+	st->sessfd = sessfd;
 	st->gen = 1;
 	st->meta = *meta;
 	st->kern = kern;
@@ -163,9 +163,9 @@ store_init(struct store *st, const char *sessdir, const struct xps_meta *meta,
 
 static void flush_error(const struct store *st, char *err, size_t errlen);
 
-/* The kallsyms lines of the kernel addresses in the profiles, into DIR/kallsyms. */
+/* The kallsyms lines of the kernel addresses in the profiles, into DIRFD/kallsyms (DIR). */
 static int
-write_kallsyms(struct store *st, const char *dir, char *err, size_t errlen)
+write_kallsyms(struct store *st, int dirfd, const char *dir, char *err, size_t errlen)
 {
 	char path[STORE_PATH_MAX + 64];
 	uint64_t *addrs = NULL;
@@ -208,7 +208,7 @@ write_kallsyms(struct store *st, const char *dir, char *err, size_t errlen)
 		}
 	}
 	snprintf(path, sizeof(path), "%s/kallsyms", dir);
-	r = kernel_write_syms(st->kern, addrs, n, path);
+	r = kernel_write_symsat(st->kern, addrs, n, dirfd, "kallsyms", path);
 	if (r == -1 && errno == ENOMEM)
 		snprintf(err, errlen, "flush: out of memory");
 	else if (r == -1)
@@ -374,23 +374,33 @@ store_flush_bg_poll(struct store *st, char *err, size_t errlen)
 static int
 store_write(struct store *st, char *err, size_t errlen)
 {
-	char dir[STORE_PATH_MAX + 32], path[STORE_PATH_MAX + 64];
+	char dir[STORE_PATH_MAX + 32], path[STORE_PATH_MAX + 64], name[32];
+	int sfd, rc;
 
-	if (xps_session_stage_begin(st->sessdir, dir, sizeof(dir)) == -1) {
+	/* Everything relative to the session dir's fd: a path renamed and
+	 * replaced by a symlink meanwhile is never written through. */
+	snprintf(dir, sizeof(dir), "%s/.current.flush", st->sessdir);
+	if ((sfd = xps_session_stage_beginat(st->sessfd, st->sessdir)) == -1) {
 		flush_error(st, err, errlen);
 		return -1;
 	}
 	for (uint32_t i = 0; i < st->nprof; i++) {
-		snprintf(path, sizeof(path), "%s/dom%u.samples", dir, xps_profile_domid(st->prof[i]));
-		if (xps_profile_write(st->prof[i], path) == -1) {
+		snprintf(name, sizeof(name), "dom%u.samples", xps_profile_domid(st->prof[i]));
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (xps_profile_writeat(st->prof[i], sfd, name, path) == -1) {
 			flush_error(st, err, errlen);
+			close(sfd);
 			return -1;
 		}
 	}
-	if (write_kallsyms(st, dir, err, errlen) == -1)
+	if (write_kallsyms(st, sfd, dir, err, errlen) == -1) {
+		close(sfd);
 		return -1;
+	}
 	snprintf(path, sizeof(path), "%s/meta", dir);
-	if (xps_meta_write(&st->meta, path) == -1 || xps_session_stage_commit(st->sessdir) == -1) {
+	rc = xps_meta_writeat(&st->meta, sfd, "meta", path);
+	close(sfd);
+	if (rc == -1 || xps_session_stage_commitat(st->sessfd, st->sessdir) == -1) {
 		flush_error(st, err, errlen);
 		return -1;
 	}
@@ -410,7 +420,7 @@ store_reset(struct store *st, char *err, size_t errlen)
 	 * current/ would bring the discarded samples back. */
 	store_wait_bg(st, e, sizeof(e));
 	drop_profiles(st);
-	if (xps_session_reset(st->sessdir) == -1) {
+	if (xps_session_resetat(st->sessfd, st->sessdir) == -1) {
 		snprintf(err, errlen, "reset: %s", xps_errmsg());
 		return -1;
 	}
@@ -437,7 +447,7 @@ store_save(struct store *st, const char *name, char *err, size_t errlen)
 			st->meta.stop_time = 0;
 		return -1;
 	}
-	if (xps_session_save(st->sessdir, name) == -1) {
+	if (xps_session_saveat(st->sessfd, st->sessdir, name) == -1) {
 		snprintf(err, errlen, "save: %s", xps_errmsg());
 		if (running)
 			st->meta.stop_time = 0;

@@ -19,7 +19,8 @@
 #define STORE_PATH_MAX	4096
 
 struct store {
-	char		sessdir[STORE_PATH_MAX];
+	int		sessfd;		/* the session dir, every write relative to it (not owned) */
+	char		sessdir[STORE_PATH_MAX];	/* its path, for messages only */
 	char		curdir[STORE_PATH_MAX];
 	struct xps_meta	meta;
 	const struct kernel *kern;	/* for the session's kallsyms file */
@@ -43,7 +44,7 @@ struct store {
  * same backend, events, separation and boot; otherwise -1 with ERR saying to
  * save or reset it first.  KERN must outlive the store.
  */
-int store_init(struct store *st, const char *sessdir, const struct xps_meta *meta,
+int store_init(struct store *st, int sessfd, const char *sessdir, const struct xps_meta *meta,
     const struct kernel *kern, char *err, size_t errlen);
 void store_fini(struct store *st);
 

@@ -2,15 +2,19 @@
 /*
  * xenprofd: the sampling daemon.  One per session directory.
  *
- * Reads SESSDIR/setup, opens the sample source (hv), and runs one event loop
- * that drains the source's rings into the store (attrib), flushes the store
- * to SESSDIR/current every flush interval, and serves xenprof-ctl on
- * SESSDIR/xenprofd.sock.  SESSDIR/xenprofd.pid is held with flock for the
+ * Two processes (daemon/privsep.h): the privileged parent, and the sampler
+ * it forks, which reads SESSDIR/setup, opens the sample source (hv) as root,
+ * gives up its privileges, and runs one event loop that drains the source's
+ * rings into the store (attrib), flushes the store to SESSDIR/current every
+ * flush interval, and serves xenprof-ctl on SESSDIR/xenprofd.sock.
+ * SESSDIR/xenprofd.pid (the sampler's pid) is held with flock for the
  * daemon's lifetime: a pid file or socket nobody holds is stale.
  */
 
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
@@ -27,11 +31,12 @@
 
 #include "config.h"
 #include "daemon/attrib.h"
+#include "daemon/bidread.h"
 #include "daemon/control.h"
 #include "daemon/domains.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
-#include "daemon/privdrop.h"
+#include "daemon/privsep.h"
 #include "daemon/procmap.h"
 #include "daemon/proto.h"
 #include "daemon/setup.h"
@@ -43,7 +48,9 @@
 enum daemon_state { ST_READY, ST_SAMPLING, ST_STOPPED };
 
 static struct {
-	const char     *sessdir;
+	const char     *sessdir;		/* as given, for messages */
+	int		sessfd;			/* the session dir, opened once: every write is
+					 * relative to it (xps_sessdir_open) */
 	struct setup	setup;
 	struct hv_source *src;
 	struct store	store;
@@ -66,7 +73,26 @@ static struct {
 	struct domains	doms;
 	uint32_t	nevents;		/* as programmed by the source */
 	const struct hv_event *events;
+	/* privilege separation (the sampler's side) */
+	struct privsep_user user;		/* what the sampler runs as */
+	pid_t		parent;			/* the privileged parent */
+	int		psock;			/* to it; -1 once it is gone */
+	uint32_t	seq;			/* of the last request sent */
+	uint64_t	maps_asked;		/* processes' maps asked of the parent */
+	uint64_t	maps_failed;		/* requests it could not answer */
+	struct bidread *br;			/* the unprivileged build-id reader */
 } d;
+
+/*
+ * Processes whose maps the sampler asked the parent for, until the answer
+ * (or the time to wait for one) is in: samples of theirs stay deferred.
+ */
+#define ASK_MAX		256
+#define ASK_WAIT_MS	4000	/* the parent's reader gives up after 3 s */
+static struct ask {
+	uint32_t	pid, seq;
+	uint64_t	t_ms;		/* 0: free */
+} asks[ASK_MAX];
 
 static uint64_t
 mono_ms(void)
@@ -86,14 +112,256 @@ real_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* ---- the privileged parent, from the sampler ------------------------- */
+
+static void
+ask_done(uint32_t seq)
+{
+	for (int i = 0; i < ASK_MAX; i++)
+		if (asks[i].t_ms && asks[i].seq == seq)
+			asks[i].t_ms = 0;
+}
+
+/*
+ * A reply from the parent: maps go into the procmap, whoever asked; the
+ * request it answers, if it ends one, is finished.  Returns the request
+ * ended (its seq), or 0.
+ */
+static uint32_t
+priv_reply(const struct priv_msg *m, int *status, char *msg, size_t msglen)
+{
+	switch (m->hdr.type) {
+	case PRIV_R_MAPS: {
+		struct priv_maps pm;
+
+		if (m->hdr.len < sizeof(pm))
+			break;
+		memcpy(&pm, m->payload, sizeof(pm));
+		if ((uint64_t)sizeof(pm) + pm.exe_len + pm.maps_len != m->hdr.len || pm.exe_len >= 4096)
+			break;
+		{
+			char exe[4096];
+
+			memcpy(exe, m->payload + sizeof(pm), pm.exe_len);
+			exe[pm.exe_len] = '\0';
+			procmap_scan_text(d.pm, pm.pid, exe,
+			    (const char *)m->payload + sizeof(pm) + pm.exe_len, pm.maps_len);
+		}
+		for (int i = 0; i < ASK_MAX; i++)
+			if (asks[i].t_ms && asks[i].seq == m->hdr.seq)
+				asks[i].t_ms = 0;
+		return 0;	/* an R_END ends PROC_ALL; PROC_MAPS is done now */
+	}
+	case PRIV_R_GONE: {
+		uint32_t pid;
+
+		if (m->hdr.len != sizeof(pid))
+			break;
+		memcpy(&pid, m->payload, sizeof(pid));
+		/* Known as exited: not asked about again. */
+		procmap_exec(d.pm, pid);
+		procmap_exit(d.pm, pid);
+		ask_done(m->hdr.seq);
+		return 0;	/* ends a PROC_MAPS, which nobody waits for; not PROC_ALL */
+	}
+	case PRIV_R_END:
+	case PRIV_R_OK:
+		ask_done(m->hdr.seq);
+		*status = 0;
+		return m->hdr.seq;
+	case PRIV_R_ERROR:
+		if (msg != NULL)
+			snprintf(msg, msglen, "%.*s", (int)m->hdr.len, (const char *)m->payload);
+		ask_done(m->hdr.seq);
+		d.maps_failed++;
+		*status = -1;
+		return m->hdr.seq;
+	}
+	log_warnx("privsep: a malformed reply (type %u, %u bytes) ignored", m->hdr.type, m->hdr.len);
+	return 0;
+}
+
+/* The parent is gone (killed, or a protocol error): no more privileged calls. */
+static void
+priv_lost(void)
+{
+	if (d.psock == -1)
+		return;
+	log_warnx("the privileged parent is gone (%s): no more /proc reads or hypercalls; "
+	    "shutting down", strerror(errno));
+	close(d.psock);
+	d.psock = -1;
+	for (int i = 0; i < ASK_MAX; i++)
+		asks[i].t_ms = 0;
+	kill(getpid(), SIGTERM);
+}
+
+/* Every reply that is in, without waiting. */
+static void
+priv_dispatch(void)
+{
+	static struct priv_msg m;
+	int st, r;
+
+	while (d.psock != -1 && (r = priv_recv(d.psock, &m, 0)) != 0) {
+		if (r == -1) {
+			priv_lost();
+			return;
+		}
+		priv_reply(&m, &st, NULL, 0);
+	}
+}
+
+/*
+ * Send request TYPE and wait up to TIMEOUT_MS for the reply that ends it,
+ * handling the others as they come: 0, or -1 with ERR.
+ */
+static int
+priv_call(uint16_t type, const void *payload, size_t len, int timeout_ms, char *err, size_t errlen)
+{
+	static struct priv_msg m;
+	uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;
+	uint32_t seq = ++d.seq;
+	int st = -1;
+
+	snprintf(err, errlen, "the privileged parent did not answer in %d s", timeout_ms / 1000);
+	if (d.psock == -1 || priv_send(d.psock, type, seq, payload, len) == -1) {
+		snprintf(err, errlen, "the privileged parent is gone; restart xenprofd");
+		return -1;
+	}
+	for (;;) {
+		uint64_t now = mono_ms();
+		int r;
+
+		if (now >= deadline)
+			return -1;
+		if ((r = priv_recv(d.psock, &m, (int)(deadline - now))) == -1) {
+			priv_lost();
+			snprintf(err, errlen, "the privileged parent is gone; restart xenprofd");
+			return -1;
+		}
+		if (r == 1 && priv_reply(&m, &st, err, errlen) == seq)
+			return st;
+	}
+}
+
+/* The source's privileged calls (hv_set_privop): made by the parent. */
+static int
+priv_xenoprof(void *ctx, const struct hv_privop_args *a, char *err, size_t errlen)
+{
+	/* start may wait 10 s for the active domains */
+	return priv_call(PRIV_XENOPROF, a, sizeof(*a), a->start_timeout_ms + 20000, err, errlen);
+}
+
+/* Every process's maps afresh (at --start: the side band was off). */
+static void
+priv_scan_all(void)
+{
+	char err[256];
+
+	procmap_forget(d.pm);
+	if (priv_call(PRIV_PROC_ALL, NULL, 0, 25000, err, sizeof(err)) == -1)
+		log_warnx("reading the processes' maps: %s", err);
+}
+
+static int
+priv_asking(void *ctx, uint32_t pid)
+{
+	uint64_t now = mono_ms();
+
+	for (int i = 0; i < ASK_MAX; i++)
+		if (asks[i].t_ms && asks[i].pid == pid) {
+			if (now - asks[i].t_ms < ASK_WAIT_MS)
+				return 1;
+			asks[i].t_ms = 0;
+		}
+	return 0;
+}
+
+/* Ask the parent for PID's maps (attrib's ask_maps): 0, or -1 when it cannot be asked. */
+static int
+priv_ask_maps(void *ctx, uint32_t pid)
+{
+	uint64_t now = mono_ms();
+	int fr = -1;
+
+	if (d.psock == -1)
+		return -1;
+	if (priv_asking(ctx, pid))
+		return 0;
+	for (int i = 0; i < ASK_MAX && fr == -1; i++)
+		if (!asks[i].t_ms || now - asks[i].t_ms >= ASK_WAIT_MS)
+			fr = i;
+	if (fr == -1)
+		return -1;	/* a storm of unknown processes: these go [unknown] */
+	if (priv_send(d.psock, PRIV_PROC_MAPS, ++d.seq, &pid, sizeof(pid)) == -1) {
+		priv_lost();
+		return -1;
+	}
+	asks[fr] = (struct ask){ .pid = pid, .seq = d.seq, .t_ms = now ? now : 1 };
+	d.maps_asked++;
+	return 0;
+}
+
+/* Until every answer asked for is in (at most ASK_WAIT_MS): before a complete flush. */
+static void
+priv_wait_asks(void)
+{
+	static struct priv_msg m;
+	uint64_t deadline = mono_ms() + ASK_WAIT_MS;
+	int st;
+
+	for (;;) {
+		int busy = 0;
+		uint64_t now = mono_ms();
+
+		for (int i = 0; i < ASK_MAX; i++)
+			busy |= asks[i].t_ms && now - asks[i].t_ms < ASK_WAIT_MS;
+		if (!busy || now >= deadline || d.psock == -1)
+			return;
+		switch (priv_recv(d.psock, &m, (int)(deadline - now))) {
+		case -1:
+			priv_lost();
+			return;
+		case 1:
+			priv_reply(&m, &st, NULL, 0);
+		}
+	}
+}
+
+/* ---- build-ids the kernel did not give (daemon/bidread.h) ------------- */
+
+static int
+br_ask(void *ctx, uint32_t id, const char *path, uint64_t dev, uint64_t ino)
+{
+	return bidread_ask(d.br, id, path, dev, ino);
+}
+
+static void
+br_answer(void *ctx, const struct bidread_answer *a)
+{
+	procmap_answer(d.pm, a->id, a->status == BR_OK, a->build_id, a->build_id_len, a->dev,
+	    a->ino, a->size, a->mtime_ns);
+}
+
+/* The answers awaited, for at most MS: before a complete flush, at start. */
+static void
+br_wait(int ms)
+{
+	uint64_t deadline = mono_ms() + (uint64_t)ms;
+
+	while (procmap_waiting(d.pm) > 0 && mono_ms() < deadline)
+		bidread_dispatch(d.br, 50, br_answer, NULL);
+}
+
 /* ---- side band -------------------------------------------------------- */
 
 static void
-sb_mmap(void *ctx, uint32_t pid, uint32_t tid, uint64_t start, uint64_t len,
-    uint64_t pgoff, const char *path, const uint8_t *bid, size_t bidlen, bool exec)
+sb_mmap(void *ctx, const struct hv_mmap *m)
 {
-	if (exec)
-		procmap_mmap(d.pm, pid, start, len, pgoff, path, bid, bidlen);
+	if (m->exec)
+		procmap_mmap_id(d.pm, m->pid, m->start, m->len, m->pgoff, m->path, m->build_id,
+		    m->build_id_len, m->dev, m->ino);
 }
 
 static void
@@ -147,6 +415,11 @@ static void
 drain_complete(void)
 {
 	drain_mode(1);
+	/* The processes whose maps are being read, the files whose build-ids
+	 * are: their samples wait for them. */
+	priv_wait_asks();
+	br_wait(BIDREAD_TIMEOUT_MS + 500);
+	attrib_end_pass(&d.attrib);
 	attrib_flush_pending(&d.attrib);
 }
 
@@ -191,8 +464,7 @@ do_start(char *reply, size_t len)
 		return XP_REP_ERROR;
 	}
 	/* Processes came and went while the side band was off: start over. */
-	procmap_forget(d.pm);
-	procmap_scan(d.pm, "/proc");
+	priv_scan_all();
 	if (hv_start(d.src, err, sizeof(err)) == -1) {
 		snprintf(reply, len, "%s", err);
 		return XP_REP_ERROR;
@@ -247,6 +519,10 @@ status_text(char *out, size_t len)
 #define OUT(...) do { if (o < len) o += (size_t)snprintf(out + o, len - o, __VA_ARGS__); } while (0)
 	OUT("state: %s\n", names[d.state]);
 	OUT("daemon pid: %d\n", (int)getpid());
+	OUT("sampler: pid %d, user %s (uid %u), no capabilities; privileged parent: pid %d\n",
+	    (int)getpid(), d.user.name, (unsigned)d.user.uid, (int)d.parent);
+	if (d.user.note[0])
+		OUT("warning: %s\n", d.user.note);
 	OUT("session dir: %s\n", d.sessdir);
 	OUT("backend: %s\n", hv_name(d.src));
 	OUT("cpu type: %s\n", hv_cpu_type(d.src));
@@ -281,6 +557,28 @@ status_text(char *out, size_t len)
 	if (d.attrib.rescans)
 		OUT("process maps read again (samples kept missing them): %llu\n",
 		    (unsigned long long)d.attrib.rescans);
+	{
+		uint64_t bc[BR_NSTATUS], restarts, without = 0;
+		char why[512] = "";
+		size_t w = 0;
+
+		bidread_counts(d.br, bc, &restarts);
+		for (int i = 1; i < BR_NSTATUS; i++)
+			if (bc[i]) {
+				without += bc[i];
+				w += (size_t)snprintf(why + w, w < sizeof(why) ? sizeof(why) - w : 0,
+				    "%s%llu %s", w ? ", " : "", (unsigned long long)bc[i],
+				    bidread_strstatus(i));
+			}
+		if (bc[BR_OK] || without)
+			OUT("files read for their build-id (unprivileged): %llu read, %llu not%s%s%s; "
+			    "%llu readers replaced\n", (unsigned long long)bc[BR_OK],
+			    (unsigned long long)without, w ? " (" : "", why, w ? ")" : "",
+			    (unsigned long long)restarts);
+	}
+	if (d.maps_asked || d.maps_failed)
+		OUT("processes' maps read by the privileged parent: %llu asked, %llu requests failed\n",
+		    (unsigned long long)d.maps_asked, (unsigned long long)d.maps_failed);
 	OUT("source records: %llu\n", (unsigned long long)hs.records);
 	if (strcmp(hv_name(d.src), "xenoprof") == 0)
 		OUT("hypervisor logged: %llu samples, %llu lost (the rings' headers, since this "
@@ -423,6 +721,7 @@ exit_try(void)
 
 static int ready_fd = -1;
 static int lock_fd = -1;	/* the pid file, once we hold its lock */
+static uint32_t sampler_uid;	/* besides root, who may own the session dir */
 
 /* Tell xenprof-ctl (waiting on READY_FD) that we failed, and exit. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -448,6 +747,22 @@ startup_fail(const char *fmt, ...)
 	fatalx("%s", msg);
 }
 
+/*
+ * NAME in the session dir as a path through our fd of it, for the calls
+ * that take no directory fd (bind, and the shared setup and log code): it
+ * resolves to the directory opened at start, wherever its path now leads.
+ */
+static const char *
+sess_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "/proc/self/fd/%d/%s", d.sessfd, name);
+	return buf;
+}
+
+/*
+ * Open the session dir once (refused when a user other than root could
+ * replace it: xps_sessdir_open), make it private, and lock its pid file.
+ */
 static int
 lock_session(const char *sessdir)
 {
@@ -455,19 +770,14 @@ lock_session(const char *sessdir)
 	struct stat st;
 	int fd;
 
-	if (mkdir(sessdir, 0700) == -1 && errno != EEXIST)
+	if ((d.sessfd = xps_sessdir_open(sessdir, sampler_uid, 1)) == -1)
+		startup_fail("%s", xps_errmsg());
+	if (fstat(d.sessfd, &st) == -1)
 		startup_fail("session dir %s: %s", sessdir, strerror(errno));
-	if (lstat(sessdir, &st) == -1)
-		startup_fail("session dir %s: %s", sessdir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		startup_fail("session dir %s is not a directory (a symlink or file is not accepted)", sessdir);
-	if (st.st_uid != geteuid())
-		startup_fail("session dir %s is owned by uid %u, not by us; use a directory owned by root",
-		    sessdir, (unsigned)st.st_uid);
-	if ((st.st_mode & 077) != 0 && chmod(sessdir, 0700) == -1)
+	if ((st.st_mode & 077) != 0 && fchmod(d.sessfd, 0700) == -1)
 		startup_fail("session dir %s: chmod: %s", sessdir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/%s", sessdir, XP_PIDFILE_NAME);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(d.sessfd, XP_PIDFILE_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		startup_fail("%s: %s", path, strerror(errno));
 	/* xenprof-ctl --save/--reset without a daemon hold the lock for a moment:
@@ -482,21 +792,27 @@ lock_session(const char *sessdir)
 		    strtol(buf, NULL, 10), sessdir);
 	}
 	/* We hold the lock: whatever was in the pid file was stale. */
-	if (ftruncate(fd, 0) == 0) {
-		int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-
-		if (pwrite(fd, buf, (size_t)n, 0) != n)
-			log_warn("%s", path);
-	}
+	(void)!ftruncate(fd, 0);
 	lock_fd = fd;
-	return fd;	/* kept open (and locked) until exit */
+	return fd;	/* kept open (and locked) until exit, by both processes */
 }
 
-/* Does sysfs (under $XENPROF_SYSROOT) say we run on Xen? */
+/* The pid file says the sampler's pid: the process xenprof-ctl talks to. */
+static void
+write_pidfile(void)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (ftruncate(lock_fd, 0) == -1 || pwrite(lock_fd, buf, (size_t)n, 0) != n)
+		log_warn("%s/%s", d.sessdir, XP_PIDFILE_NAME);
+}
+
+/* Does sysfs (in test builds under $XENPROF_SYSROOT) say we run on Xen? */
 static int
 on_xen(void)
 {
-	const char *root = getenv("XENPROF_SYSROOT");
+	const char *root = XP_TEST_ENV("XENPROF_SYSROOT");
 	char path[4200], buf[16];
 	ssize_t n;
 	int fd;
@@ -619,6 +935,7 @@ main(int argc, char **argv)
 			close(fd);
 	}
 	d.sessdir = "/var/lib/xenprof";
+	d.sessfd = d.psock = -1;
 	while ((c = getopt_long(argc, argv, "dvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -650,15 +967,73 @@ main(int argc, char **argv)
 	}
 	umask(077);
 	log_init(1, NULL);
-	lockfd = lock_session(d.sessdir);
-	if (!foreground) {
-		snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_LOG_NAME);
-		log_init(0, path);
+	{
+		/* Test builds: the user named by $XENPROF_SAMPLER_USER (a missing one, root). */
+		const char *want = XP_TEST_ENV("XENPROF_SAMPLER_USER");
+
+		if (privsep_user(&d.user, want && *want ? want : XP_SAMPLER_USER, err, sizeof(err)) == -1)
+			startup_fail("%s", err);
 	}
+	sampler_uid = d.user.uid;
+	lockfd = lock_session(d.sessdir);
+	/* The sampler writes the session: the directory becomes its user's. */
+	if (privsep_own_sessdir(d.sessfd, d.sessdir, &d.user, err, sizeof(err)) == -1)
+		startup_fail("%s", err);
+	if (!foreground) {
+		log_init(0, sess_path(path, sizeof(path), XP_LOG_NAME));
+		setsid();
+	}
+	if (d.user.note[0])
+		log_warnx("%s", d.user.note);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* The privileged parent and the sampler (daemon/privsep.h). */
+	{
+		int sv[2];
+		pid_t pid;
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+			startup_fail("socketpair: %s", strerror(errno));
+		d.parent = getpid();
+		if ((pid = fork()) == -1)
+			startup_fail("fork: %s", strerror(errno));
+		if (pid > 0) {
+			int killed;
+
+			close(sv[1]);
+			if (!foreground) {
+				/* It logs to the log file: the caller's stdio is let go
+				 * (a $(xenprof-ctl --start) must see its end). */
+				int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+				if (nul != -1) {
+					dup2(nul, 0);
+					dup2(nul, 1);
+					dup2(nul, 2);
+					close(nul);
+				}
+			}
+			rc = privsep_parent(sv[0], pid, ready_fd, &killed);
+			/* A sampler that exited has removed the pid file; one that
+			 * was killed leaves its pid, unlocked from now on. */
+			return rc;
+		}
+		close(sv[0]);
+		d.psock = sv[1];
+		/* Without the parent no hypercall can be made: end as on SIGTERM. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != d.parent)
+			_exit(1);
+		write_pidfile();
+	}
+	/* The build-id reader first, while nothing of the set-up is in memory:
+	 * it becomes the sampler user at once. */
+	if ((d.br = bidread_start(&d.user, err, sizeof(err))) == NULL)
+		startup_fail("%s", err);
 
 	setup_init(&d.setup);
 	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_SETUP_NAME);
-	if (setup_load(&d.setup, path, err, sizeof(err)) == -1 ||
+	if (setup_loadat(&d.setup, d.sessfd, XP_SETUP_NAME, path, err, sizeof(err)) == -1 ||
 	    setup_finish(&d.setup, err, sizeof(err)) == -1)
 		startup_fail("%s", err);
 
@@ -683,9 +1058,9 @@ main(int argc, char **argv)
 		log_warnx("%s", hv_xenstore_note());
 
 	{
-		/* The running kernel's symbols, modules and build-id: below
-		 * $XENPROF_SYSROOT when set (a simulated host has its own). */
-		const char *root = getenv("XENPROF_SYSROOT");
+		/* The running kernel's symbols, modules and build-id (test
+		 * builds: below $XENPROF_SYSROOT when set). */
+		const char *root = XP_TEST_ENV("XENPROF_SYSROOT");
 		char ks[4200], mods[4200], notes[4200];
 
 		root = root ? root : "";
@@ -695,14 +1070,9 @@ main(int argc, char **argv)
 		kernel_load(&d.kern, ks, mods, notes);
 	}
 	d.pm = procmap_new();
+	procmap_set_reader(d.pm, br_ask, NULL);
 	procmap_scan(d.pm, "/proc");
 	meta_init(&d.store.meta);
-	{
-		struct xps_meta m = d.store.meta;
-
-		if (store_init(&d.store, d.sessdir, &m, &d.kern, err, sizeof(err)) == -1)
-			startup_fail("%s", err);
-	}
 	attrib_init(&d.attrib, &d.store, d.pm, &d.kern);
 	d.attrib.separate = d.setup.separate;
 	d.attrib.xen = d.setup.xen;
@@ -718,30 +1088,54 @@ main(int argc, char **argv)
 	}
 	d.sink = (struct hv_sink){
 		.ctx = &d.attrib, .sample = attrib_sample, .lost = attrib_lost,
-		.mmap = sb_mmap, .comm = sb_comm, .fork = sb_fork, .exit = sb_exit,
+		.mmap_file = sb_mmap, .comm = sb_comm, .fork = sb_fork, .exit = sb_exit,
 	};
 
-	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_SOCKET_NAME);
-	if ((ctl = control_open(path, handle, NULL)) == NULL)
-		startup_fail("control socket %s: %s", path, strerror(errno));
+	if ((ctl = control_open(sess_path(path, sizeof(path), XP_SOCKET_NAME), handle, NULL)) == NULL)
+		startup_fail("control socket %s/%s: %s", d.sessdir, XP_SOCKET_NAME, strerror(errno));
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		startup_fail("signalfd: %s", strerror(errno));
 
-	if (privdrop() == -1)
-		startup_fail("cannot drop capabilities: %s", strerror(errno));
-	log_info("xenprofd %s ready on %s (backend %s, cpu type %s)", PACKAGE_VERSION,
-	    d.sessdir, hv_name(d.src), hv_cpu_type(d.src));
+	/*
+	 * The privileged set-up is done: close privcmd (it passes any
+	 * hypercall), hand the rest to the parent, and become the sampler
+	 * user with no capabilities.  The store is opened, and its session
+	 * continued or begun, as that user: the files are its own.
+	 */
+	hv_set_privop(d.src, priv_xenoprof, NULL);
+	if (hv_unprivileged(d.src, err, sizeof(err)) == -1)
+		startup_fail("%s", err);
+	if (privsep_drop(&d.user, err, sizeof(err)) == -1)
+		startup_fail("%s", err);
+	{
+		struct xps_meta m = d.store.meta;
+
+		if (store_init(&d.store, d.sessfd, d.sessdir, &m, &d.kern, err, sizeof(err)) == -1)
+			startup_fail("%s", err);
+	}
+	d.attrib.ask_maps = priv_ask_maps;
+	d.attrib.asking = priv_asking;
+	/* The build-ids of the files the first scan found, before samples come. */
+	br_wait(5000);
+	{
+		struct priv_hello h = { .pid = (int32_t)getpid(), .uid = (uint32_t)d.user.uid,
+		    .gid = (uint32_t)d.user.gid };
+
+		if (priv_send(d.psock, PRIV_HELLO, ++d.seq, &h, sizeof(h)) == -1)
+			startup_fail("the privileged parent is gone: %s", strerror(errno));
+	}
+	log_info("xenprofd %s ready on %s (backend %s, cpu type %s; sampling as %s, uid %u)",
+	    PACKAGE_VERSION, d.sessdir, hv_name(d.src), hv_cpu_type(d.src), d.user.name,
+	    (unsigned)d.user.uid);
 	if (!foreground) {
 		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-		setsid();
 		if (nul != -1) {
 			dup2(nul, 0);
 			dup2(nul, 1);
@@ -763,6 +1157,10 @@ main(int argc, char **argv)
 
 		fds[n].fd = sfd;
 		fds[n++].events = POLLIN;
+		fds[n].fd = d.psock;	/* -1 (ignored by poll) once the parent is gone */
+		fds[n++].events = POLLIN;
+		fds[n].fd = bidread_fd(d.br);	/* a new one after a stuck worker was replaced */
+		fds[n++].events = POLLIN;
 		nsrc = d.state == ST_SAMPLING ? hv_pollfds(d.src, fds + n, MAX_POLLFDS / 2) : 0;
 		n += nsrc;
 		nctl = control_pollfds(ctl, fds + n, MAX_POLLFDS - n);
@@ -777,6 +1175,8 @@ main(int argc, char **argv)
 			timeout = 1000;
 		if (d.exiting && timeout > 1000)
 			timeout = 1000;
+		if (bidread_pending(d.br) > 0 && timeout > 100)
+			timeout = 100;	/* a stuck reader is noticed in time */
 		if (poll(fds, (nfds_t)(n + nctl), timeout) == -1 && errno != EINTR)
 			fatal("poll");
 		if (fds[0].revents & POLLIN) {
@@ -785,6 +1185,10 @@ main(int argc, char **argv)
 			while (read(sfd, &si, sizeof(si)) == sizeof(si))
 				exit_requested(si.ssi_signo);
 		}
+		if (fds[1].revents)
+			priv_dispatch();	/* maps the parent read for us */
+		if (bidread_pending(d.br) > 0)
+			bidread_dispatch(d.br, 0, br_answer, NULL);
 		drain();
 		if (d.state == ST_SAMPLING && d.store.dirty && mono_ms() >= d.next_flush_ms) {
 			/* Periodic flushes are written by a child: the rings keep draining. */
@@ -798,7 +1202,7 @@ main(int argc, char **argv)
 			if (store_flush_bg_poll(&d.store, e, sizeof(e)) == -1)
 				flush_failed(e);
 		}
-		control_dispatch(ctl, fds + 1 + nsrc, nctl);
+		control_dispatch(ctl, fds + 3 + nsrc, nctl);
 		exit_try();
 	}
 
@@ -814,9 +1218,9 @@ main(int argc, char **argv)
 	attrib_fini(&d.attrib);
 	store_fini(&d.store);
 	procmap_free(d.pm);
+	bidread_stop(d.br);
 	kernel_free(&d.kern);
-	snprintf(path, sizeof(path), "%s/%s", d.sessdir, XP_PIDFILE_NAME);
-	unlink(path);
+	unlinkat(d.sessfd, XP_PIDFILE_NAME, 0);
 	close(lockfd);
 	log_info("exit");
 	return rc;

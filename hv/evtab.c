@@ -75,13 +75,15 @@ evtab_distance(const char *a, const char *b)
 const char *
 evtab_dir(void)
 {
-	const char *e = getenv("XENPROF_EVENTS_DIR");
+#ifdef XP_TEST_BUILD
+	/* Test builds: $XENPROF_EVENTS_DIR, else the source tree's tables. */
+	const char *e = XP_TEST_ENV("XENPROF_EVENTS_DIR");
 
-	if (e != NULL && *e != '\0')
-		return e;
-	if (access(XP_EVENTS_DIR "/cpu_types", R_OK) == 0)
-		return XP_EVENTS_DIR;
-	return XP_SRC_EVENTS_DIR;
+	return e != NULL && *e != '\0' ? e : XP_SRC_EVENTS_DIR;
+#else
+	/* The installed programs read the tables they installed, only. */
+	return XP_EVENTS_DIR;
+#endif
 }
 
 /* ---- lexing ------------------------------------------------------------ */

@@ -73,7 +73,7 @@ void evtab_free(struct evtab *t);
 int evtab_parse_types(const char *text, size_t len, char types[][EVTAB_NAME_LEN], int max,
     char *err, size_t errlen);
 
-/* The tables' root: $XENPROF_EVENTS_DIR, the installed one, the source tree's. */
+/* The tables' root: the installed one (test builds: $XENPROF_EVENTS_DIR, the source tree's). */
 const char *evtab_dir(void);
 
 /* Is V a valid unit mask for UM (NULL: only 0)?  Otherwise -1 with ERR. */

@@ -59,9 +59,11 @@ hv_find_backend(const char *name, char *err, size_t errlen)
 	for (i = 0; i < HV_NBACKENDS; i++)
 		if (strcmp(hv_backends[i]->name, name) == 0)
 			return hv_backends[i];
-	/* Never picked by auto: a recorded or synthetic record stream. */
+#ifdef XP_TEST_BUILD
+	/* Test builds only, never picked by auto: a synthetic record stream. */
 	if (strcmp(name, "replay") == 0)
 		return &hv_replay_ops;
+#endif
 	if (strcmp(name, "xenoprof") == 0)
 		hv_seterr(err, errlen, "backend 'xenoprof': this build has no Xen support "
 		    "(configure found no libxen-dev); use --backend=perf (or auto)");
@@ -263,6 +265,19 @@ hv_stats(const struct hv_source *src, struct hv_stats *st)
 }
 
 void
+hv_set_privop(struct hv_source *src, hv_privop_fn fn, void *ctx)
+{
+	if (src->ops->set_privop != NULL)
+		src->ops->set_privop(src->be, fn, ctx);
+}
+
+int
+hv_unprivileged(struct hv_source *src, char *err, size_t errlen)
+{
+	return src->ops->unprivileged != NULL ? src->ops->unprivileged(src->be, err, errlen) : 0;
+}
+
+void
 hv_close(struct hv_source *src)
 {
 	if (src == NULL)
@@ -344,6 +359,17 @@ hv_on_xen(void)
 }
 
 #ifndef HAVE_XEN
+int
+hv_privop_run(const struct hv_privop_args *a, char *err, size_t errlen)
+{
+	return hv_seterr(err, errlen, "this build of xenprof has no Xen support");
+}
+
+void
+hv_privop_close(void)
+{
+}
+
 int
 hv_domains(struct hv_domain *out, int max, char *err, size_t errlen)
 {

@@ -128,6 +128,24 @@ enum hv_loss_kind {
 };
 
 /*
+ * A mapping, as an MMAP or MMAP2 record tells of it (hv_sink.mmap_file).
+ * The file is named by its path and, where the kernel gave them, its GNU
+ * build-id (Linux >= 5.12, attr.build_id) or else its device and inode:
+ * who reads the file later can check it is still the one mapped.  (added
+ * by hv/)
+ */
+struct hv_mmap {
+	uint32_t	pid, tid;
+	uint64_t	start, len, pgoff;
+	const char     *path;
+	const uint8_t  *build_id;	/* NULL when none given */
+	size_t		build_id_len;
+	uint64_t	dev;		/* makedev(maj, min); with ino 0 when unknown */
+	uint64_t	ino;
+	bool		exec;
+};
+
+/*
  * The daemon's callbacks.  Side-band callbacks (mmap, comm, fork, exit) come
  * only from backends that know processes (perf).  perf delivers samples and
  * side band of all its rings in time order; xenoprof ring by ring.
@@ -142,6 +160,8 @@ struct hv_sink {
 	void	(*comm)(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec);
 	void	(*fork)(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid, uint32_t ptid);
 	void	(*exit)(void *ctx, uint32_t pid, uint32_t tid);
+	/* When set, called for MMAP and MMAP2 records instead of mmap. (added by hv/) */
+	void	(*mmap_file)(void *ctx, const struct hv_mmap *m);
 };
 
 /* Counters a source keeps about itself (for --status and the session meta). */
@@ -240,6 +260,60 @@ void hv_stats(const struct hv_source *src, struct hv_stats *st);
 /* Stop, release everything the backend holds (also in the hypervisor). */
 void hv_close(struct hv_source *src);
 
+/* ===================================================================== */
+/* Privilege separation (added by hv/)                                    */
+
+/*
+ * After hv_open a source needs privilege only for the hypercalls of a
+ * xenoprof source: start, stop, and the two halves of its teardown (before
+ * and after it unmaps the rings).  A daemon that gives up its privileges
+ * hands them to a process that kept them: hv_set_privop(), then
+ * hv_unprivileged(), after which the source holds no privileged handle
+ * (privcmd passes any hypercall to whoever holds it: it is closed) and
+ * makes those calls through FN.  The privileged process runs them with
+ * hv_privop_run().  Everything a call needs travels in the fixed-size
+ * struct hv_privop_args (both sides are the same program).  Sources
+ * without such calls (perf) make none.
+ */
+enum hv_privop {
+	HV_PRIVOP_START = 1,	/* primary: XENOPROF_start (waits for the active domains); else enable_virq */
+	HV_PRIVOP_STOP = 2,	/* primary: XENOPROF_stop */
+	HV_PRIVOP_RELEASE = 3,	/* stop, disable_virq, release_counters: before the rings are unmapped */
+	HV_PRIVOP_SHUTDOWN = 4,	/* reset the passive and active lists, shutdown: after */
+};
+
+struct hv_privop_args {
+	uint32_t	op;		/* enum hv_privop */
+	uint32_t	self;		/* this domain's id */
+	uint8_t		primary;	/* this domain is the primary profiler */
+	uint8_t		listed;		/* it is on the active list */
+	uint8_t		virq;		/* virq enabled, or the buffer got: disable_virq due */
+	uint8_t		reserved;	/* counters reserved */
+	uint8_t		initialized;	/* init done: shutdown due */
+	uint8_t		profiling;	/* started */
+	uint8_t		pad[2];
+	int32_t		start_timeout_ms;
+	uint32_t	nactive;	/* the other active domains, for messages */
+	uint32_t	active[HV_MAX_DOMAINS];
+};
+
+/* FN runs A as hv_privop_run would, elsewhere: 0, or -1 with ERR. */
+typedef int (*hv_privop_fn)(void *ctx, const struct hv_privop_args *a, char *err, size_t errlen);
+void hv_set_privop(struct hv_source *src, hv_privop_fn fn, void *ctx);
+/*
+ * Close every privileged handle the source holds (privcmd); its privileged
+ * calls go to the function given to hv_set_privop from now on.  0, or -1
+ * with ERR (then nothing was closed).
+ */
+int hv_unprivileged(struct hv_source *src, char *err, size_t errlen);
+/*
+ * The privileged side: run A in this process, with a hypervisor handle of
+ * its own (opened at the first call, closed by hv_privop_close).  0, or -1
+ * with ERR naming what failed and the fix, as the source itself would.
+ */
+int hv_privop_run(const struct hv_privop_args *a, char *err, size_t errlen);
+void hv_privop_close(void);
+
 /*
  * Check EV against backend NAME's event table (name, minimum count, unit
  * mask) without opening anything ("auto": the backend auto would pick on
@@ -267,8 +341,8 @@ bool hv_on_xen(void);
 const struct hv_event_info *hv_events(const char *backend, size_t *n);
 
 /*
- * Where the xenoprof event tables are read from: $XENPROF_EVENTS_DIR, else
- * $(pkgdatadir)/events when installed, else the source tree's hv/events.
+ * Where the xenoprof event tables are read from: $(pkgdatadir)/events (in
+ * test builds $XENPROF_EVENTS_DIR, else the source tree's hv/events).
  * hv_events("xenoprof") is empty when they cannot be read; then
  * hv_event_tables_error() says why ("" otherwise).  (added by hv/)
  */

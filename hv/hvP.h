@@ -35,12 +35,17 @@ struct hv_backend_ops {
 	long	(*drain_all)(void *be, const struct hv_sink *sink);
 	/* NULL, or how samples without pid find their process (hv_tracking) */
 	const char *(*tracking)(const void *be);
+	/* NULL when the source needs no privilege after open (hv_set_privop) */
+	void	(*set_privop)(void *be, hv_privop_fn fn, void *ctx);
+	int	(*unprivileged)(void *be, char *err, size_t errlen);
 };
 
 /* perf/perf.c */
 extern const struct hv_backend_ops hv_perf_ops;
-/* perf/replay.c: perf records from a file ($XENPROF_REPLAY), for tests */
+#ifdef XP_TEST_BUILD
+/* perf/replay.c: perf records from a file ($XENPROF_REPLAY), test builds only */
 extern const struct hv_backend_ops hv_replay_ops;
+#endif
 /* xenoprof/xenoprof.c */
 extern const struct hv_backend_ops hv_xenoprof_ops;
 

@@ -484,38 +484,72 @@ split_path(const char *path, char *dir, size_t dirlen, const char **basep)
 	return **basep != '\0' ? 0 : -1;
 }
 
+/* fsync the directory DIRFD (PATH names it in messages); -1 on a real error. */
+int
+xps_sync_dirfd(int dirfd, const char *path)
+{
+	/* Some filesystems cannot fsync a directory; that is not a failure. */
+	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EROFS) {
+		xps_seterr_errno(errno, "%s: fsync directory", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* fsync directory DIR; -1 with a message on a real error. */
 int
 xps_sync_dir(const char *dir)
 {
-	int fd, rc = 0;
+	int fd, rc;
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		xps_seterr_errno(errno, "%s: open directory", dir);
 		return -1;
 	}
-	/* Some filesystems cannot fsync a directory; that is not a failure. */
-	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS) {
-		xps_seterr_errno(errno, "%s: fsync directory", dir);
-		rc = -1;
-	}
+	rc = xps_sync_dirfd(fd, dir);
 	close(fd);
 	return rc;
 }
 
-/* fsync the directory holding PATH. */
-static int
-sync_parent(const char *path)
+int
+xps_atomic_beginat(struct xps_atomic *a, int dirfd, const char *name, const char *path)
 {
-	char dir[XPS_PATH_MAX];
-	const char *base;
+	size_t plen = strlen(path), nlen = strlen(name);
+	int n;
 
-	if (split_path(path, dir, sizeof dir, &base) < 0) {
-		xps_seterr("%s: bad path", path);
+	a->fd = -1;
+	a->dirfd = dirfd;
+	a->own_dir = 0;
+	a->tmp[0] = a->tmpname[0] = '\0';
+	if (plen >= sizeof a->path || nlen >= sizeof a->name || nlen == 0 ||
+	    strchr(name, '/') != NULL) {
+		xps_seterr("%s: bad or too long path", path);
 		return -1;
 	}
-	return xps_sync_dir(dir);
+	snprintf(a->path, sizeof a->path, "%s", path);
+	snprintf(a->name, sizeof a->name, "%s", name);
+	n = snprintf(a->tmpname, sizeof a->tmpname, ".%s.tmp.%ld", name, (long)getpid());
+	/* For messages: PATH with its last NAME replaced by the temporary name. */
+	if (n < 0 || (size_t)n >= sizeof a->tmpname ||
+	    snprintf(a->tmp, sizeof a->tmp, "%.*s%s", (int)(plen >= nlen ? plen - nlen : 0), path,
+	    a->tmpname) >= (int)sizeof a->tmp) {
+		xps_seterr("%s: path too long", path);
+		a->tmp[0] = a->tmpname[0] = '\0';
+		return -1;
+	}
+	for (int tries = 0; tries < 2; tries++) {
+		a->fd = openat(dirfd, a->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (a->fd >= 0)
+			return 0;
+		/* Left by a dead process that had our pid: remove and retry. */
+		if (errno != EEXIST || tries > 0 || unlinkat(dirfd, a->tmpname, 0) < 0)
+			break;
+	}
+	xps_seterr_errno(errno, "%s: create", a->tmp);
+	a->tmp[0] = a->tmpname[0] = '\0';
+	return -1;
 }
 
 int
@@ -523,35 +557,34 @@ xps_atomic_begin(struct xps_atomic *a, const char *path)
 {
 	char dir[XPS_PATH_MAX];
 	const char *base;
-	int n;
+	int dirfd;
 
-	a->fd = -1;
-	a->tmp[0] = '\0';
-	if (strlen(path) >= sizeof a->path ||
-	    split_path(path, dir, sizeof dir, &base) < 0) {
+	a->fd = a->dirfd = -1;
+	a->own_dir = 0;
+	a->tmp[0] = a->tmpname[0] = '\0';
+	if (strlen(path) >= sizeof a->path || split_path(path, dir, sizeof dir, &base) < 0) {
 		xps_seterr("%s: bad or too long path", path);
 		return -1;
 	}
-	snprintf(a->path, sizeof a->path, "%s", path);
-	n = snprintf(a->tmp, sizeof a->tmp, "%s/.%s.tmp.%ld", dir, base,
-	    (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof a->tmp) {
-		xps_seterr("%s: path too long", path);
-		a->tmp[0] = '\0';
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		xps_seterr_errno(errno, "%s: open directory", dir);
 		return -1;
 	}
-	for (int tries = 0; tries < 2; tries++) {
-		a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-		if (a->fd >= 0)
-			return 0;
-		/* Left by a dead process that had our pid: remove and retry. */
-		if (errno != EEXIST || tries > 0 || unlink(a->tmp) < 0)
-			break;
+	if (xps_atomic_beginat(a, dirfd, base, path) < 0) {
+		close(dirfd);
+		return -1;
 	}
-	xps_seterr_errno(errno, "%s: create", a->tmp);
-	a->tmp[0] = '\0';
-	return -1;
+	a->own_dir = 1;
+	return 0;
+}
+
+static void
+atomic_release_dir(struct xps_atomic *a)
+{
+	if (a->own_dir && a->dirfd >= 0)
+		close(a->dirfd);
+	a->dirfd = -1;
+	a->own_dir = 0;
 }
 
 void
@@ -560,14 +593,17 @@ xps_atomic_abort(struct xps_atomic *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
-	if (a->tmp[0] != '\0')
-		unlink(a->tmp);
-	a->tmp[0] = '\0';
+	if (a->tmpname[0] != '\0' && a->dirfd >= 0)
+		unlinkat(a->dirfd, a->tmpname, 0);
+	a->tmp[0] = a->tmpname[0] = '\0';
+	atomic_release_dir(a);
 }
 
 int
 xps_atomic_commit(struct xps_atomic *a)
 {
+	int rc;
+
 	if (fsync(a->fd) < 0) {
 		xps_seterr_errno(errno, "%s: fsync", a->tmp);
 		goto fail;
@@ -578,37 +614,58 @@ xps_atomic_commit(struct xps_atomic *a)
 		goto fail;
 	}
 	a->fd = -1;
-	if (rename(a->tmp, a->path) < 0) {
+	/* Within one directory fd: a symlink planted at NAME is replaced, never followed. */
+	if (renameat(a->dirfd, a->tmpname, a->dirfd, a->name) < 0) {
 		xps_seterr_errno(errno, "%s: rename to %s", a->tmp, a->path);
 		goto fail;
 	}
-	a->tmp[0] = '\0';
-	return sync_parent(a->path);
+	a->tmp[0] = a->tmpname[0] = '\0';
+	rc = xps_sync_dirfd(a->dirfd, a->path);
+	atomic_release_dir(a);
+	return rc;
 fail:
 	xps_atomic_abort(a);
 	return -1;
+}
+
+/* Write LEN bytes of DATA to the replacement begun in A, and commit it. */
+static int
+atomic_write_all(struct xps_atomic *a, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(a->fd, p + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			xps_seterr_errno(errno, "%s: write", a->tmp);
+			xps_atomic_abort(a);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return xps_atomic_commit(a);
 }
 
 int
 xps_write_file(const char *path, const void *data, size_t len)
 {
 	struct xps_atomic a;
-	const uint8_t *p = data;
-	size_t done = 0;
 
 	if (xps_atomic_begin(&a, path) < 0)
 		return -1;
-	while (done < len) {
-		ssize_t n = write(a.fd, p + done, len - done);
+	return atomic_write_all(&a, data, len);
+}
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			xps_seterr_errno(errno, "%s: write", a.tmp);
-			xps_atomic_abort(&a);
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return xps_atomic_commit(&a);
+int
+xps_write_fileat(int dirfd, const char *name, const char *path, const void *data, size_t len)
+{
+	struct xps_atomic a;
+
+	if (xps_atomic_beginat(&a, dirfd, name, path) < 0)
+		return -1;
+	return atomic_write_all(&a, data, len);
 }

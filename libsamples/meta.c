@@ -49,12 +49,12 @@ get_str(struct xps_in *in, char *field, size_t size)
 		}							\
 	} while (0)
 
-int
-xps_meta_write(const struct xps_meta *m, const char *path)
+/* The encoded meta into O (initialised here); -1 with a message naming PATH. */
+static int
+meta_encode(const struct xps_meta *m, const char *path, struct xps_out *op)
 {
 	struct xps_out o;
 	const char *bad = NULL;
-	int rc;
 
 	if (m->nevents > XPS_MAX_EVENTS || m->ndomains > XPS_MAX_DOMAINS ||
 	    m->xen_build_id_len > XPS_BUILD_ID_MAX) {
@@ -117,13 +117,38 @@ xps_meta_write(const struct xps_meta *m, const char *path)
 		xps_out_fini(&o);
 		return -1;
 	}
-	rc = xps_write_file(path, o.buf, o.len);
-	xps_out_fini(&o);
-	return rc;
+	*op = o;
+	return 0;
 invalid:
 	xps_seterr("%s: %s field not NUL-terminated", path, bad);
 	xps_out_fini(&o);
 	return -1;
+}
+
+int
+xps_meta_write(const struct xps_meta *m, const char *path)
+{
+	struct xps_out o;
+	int rc;
+
+	if (meta_encode(m, path, &o) < 0)
+		return -1;
+	rc = xps_write_file(path, o.buf, o.len);
+	xps_out_fini(&o);
+	return rc;
+}
+
+int
+xps_meta_writeat(const struct xps_meta *m, int dirfd, const char *name, const char *path)
+{
+	struct xps_out o;
+	int rc;
+
+	if (meta_encode(m, path, &o) < 0)
+		return -1;
+	rc = xps_write_fileat(dirfd, name, path, o.buf, o.len);
+	xps_out_fini(&o);
+	return rc;
 }
 
 #define GET_STR(in, f, what)						\

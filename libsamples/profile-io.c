@@ -37,10 +37,12 @@ images_bytes(const struct xps_profile *p)
 	return n;
 }
 
-int
-xps_profile_write(const struct xps_profile *p, const char *path)
+/* Write P into the replacement begun in A and commit it (A is ended either way). */
+static int
+profile_write(const struct xps_profile *p, struct xps_atomic *ap)
 {
-	struct xps_atomic a;
+	struct xps_atomic a = *ap;
+	const char *path = ap->path;
 	struct xps_out o;
 	const struct xps_record *recs;
 	const struct xps_loss *losses;
@@ -58,8 +60,6 @@ xps_profile_write(const struct xps_profile *p, const char *path)
 	    (uint64_t)nlosses * XPS_LOSS_SIZE + XPS_CRC_SIZE;
 	strncpy((char *)name, xps_profile_name(p), sizeof name - 1);
 
-	if (xps_atomic_begin(&a, path) < 0)
-		return -1;
 	if (xps_out_init(&o, a.fd) < 0) {
 		xps_seterr("%s: out of memory", path);
 		xps_atomic_abort(&a);
@@ -150,6 +150,26 @@ fail:
 	xps_out_fini(&o);
 	xps_atomic_abort(&a);
 	return -1;
+}
+
+int
+xps_profile_write(const struct xps_profile *p, const char *path)
+{
+	struct xps_atomic a;
+
+	if (xps_atomic_begin(&a, path) < 0)
+		return -1;
+	return profile_write(p, &a);
+}
+
+int
+xps_profile_writeat(const struct xps_profile *p, int dirfd, const char *name, const char *path)
+{
+	struct xps_atomic a;
+
+	if (xps_atomic_beginat(&a, dirfd, name, path) < 0)
+		return -1;
+	return profile_write(p, &a);
 }
 
 /* ===================================================================== */

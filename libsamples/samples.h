@@ -169,6 +169,9 @@ uint64_t xps_profile_total(const struct xps_profile *p);
 
 /* Write the profile to PATH atomically (temp file, fsync, rename). */
 int xps_profile_write(const struct xps_profile *p, const char *path);
+/* The same as NAME in directory DIRFD (PATH names it in messages). */
+int xps_profile_writeat(const struct xps_profile *p, int dirfd, const char *name,
+    const char *path);
 /* Read a profile; NULL with xps_errmsg() naming PATH on any corruption. */
 struct xps_profile *xps_profile_read(const char *path);
 
@@ -226,6 +229,7 @@ struct xps_meta {
 #define XPS_META_NO_PMU		(1u << 1)	/* timer sampling: no hardware or virtual PMU */
 
 int xps_meta_write(const struct xps_meta *m, const char *path);
+int xps_meta_writeat(const struct xps_meta *m, int dirfd, const char *name, const char *path);
 int xps_meta_read(struct xps_meta *m, const char *path);
 
 /* ===================================================================== */
@@ -247,6 +251,12 @@ int xps_session_path(char *buf, size_t len, const char *sessdir, const char *nam
 int xps_session_save(const char *sessdir, const char *name);
 /* Remove every file of the current session (the directory stays). */
 int xps_session_reset(const char *sessdir);
+/*
+ * The same in the session directory open as SESSFD (SESSDIR names it in
+ * messages): nothing is looked up by path, no symlink is followed.
+ */
+int xps_session_saveat(int sessfd, const char *sessdir, const char *name);
+int xps_session_resetat(int sessfd, const char *sessdir);
 
 /*
  * A session as read by the report tool: one generation of its files, all
@@ -273,6 +283,8 @@ struct xps_session {
  * readable meta).
  */
 struct xps_session *xps_session_open(const char *path);
+/* The same for directory NAME in DIRFD (not followed if a symlink); PATH for messages. */
+struct xps_session *xps_session_openat(int dirfd, const char *name, const char *path);
 void xps_session_close(struct xps_session *s);
 
 /*
@@ -286,6 +298,13 @@ void xps_session_close(struct xps_session *s);
  */
 int xps_session_stage_begin(const char *sessdir, char *dir, size_t len);
 int xps_session_stage_commit(const char *sessdir);
+/*
+ * The same in the session directory open as SESSFD (SESSDIR for messages):
+ * stage_beginat returns the stage directory's fd (the caller writes there
+ * with the *at calls and closes it), or -1.
+ */
+int xps_session_stage_beginat(int sessfd, const char *sessdir);
+int xps_session_stage_commitat(int sessfd, const char *sessdir);
 
 /* The default SESSDIR; every sessdir argument may be NULL to mean it. */
 #define XPS_SESSDIR_DEFAULT	"/var/lib/xenprof"
@@ -308,5 +327,22 @@ uint32_t xps_crc32(uint32_t crc, const void *buf, size_t len);
  * such as kallsyms that have no format of their own.
  */
 int xps_write_file(const char *path, const void *data, size_t len);
+/* The same as NAME in directory DIRFD (PATH names it in messages). */
+int xps_write_fileat(int dirfd, const char *name, const char *path, const void *data,
+    size_t len);
+
+/*
+ * Open the session directory SESSDIR for a daemon that writes in it
+ * (CREATE: made, mode 0700, if missing), once: every write is then made
+ * relative to the fd returned (the *at calls), so that renaming SESSDIR or
+ * a parent and planting a symlink in its place changes nothing for it.
+ * Refused, with xps_errmsg() naming the directory and the fix, when a
+ * directory above SESSDIR is writable by a user other than root, who could
+ * do just that (as sshd's StrictModes): each must be root's and not group-
+ * or world-writable, or root's and sticky (/tmp) with the next directory
+ * root's or OWNER's.  SESSDIR must be a directory, not a symlink, owned by
+ * root or OWNER.  Returns the O_DIRECTORY fd, or -1.
+ */
+int xps_sessdir_open(const char *sessdir, uint32_t owner, int create);
 
 #endif /* XP_SAMPLES_H */

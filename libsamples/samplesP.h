@@ -92,21 +92,31 @@ void xps_st32(uint8_t *p, uint32_t v);
 void xps_st64(uint8_t *p, uint64_t v);
 
 /*
- * An atomic replacement of PATH: a temp file ".BASE.tmp.PID" in PATH's
- * directory (O_EXCL|O_NOFOLLOW, mode 0600) that commit fsyncs and renames
- * over PATH, then fsyncs the directory.  abort (or a failed commit) unlinks
- * the temp file.  Not safe for two threads replacing the same PATH at once.
+ * An atomic replacement of NAME in a directory: a temp file ".NAME.tmp.PID"
+ * there (O_EXCL|O_NOFOLLOW, mode 0600) that commit fsyncs and renames over
+ * NAME (renameat within the one directory fd: never through a symlink),
+ * then fsyncs the directory.  abort (or a failed commit) unlinks the temp
+ * file.  beginat works in DIRFD (the caller's, kept open); begin opens
+ * PATH's directory once and closes it at commit or abort.  PATH names the
+ * file in messages.  Not safe for two threads replacing the same NAME.
  */
 struct xps_atomic {
 	int	fd;
-	char	path[XPS_PATH_MAX];
-	char	tmp[XPS_PATH_MAX];
+	int	dirfd;
+	int	own_dir;			/* dirfd opened by begin */
+	char	path[XPS_PATH_MAX];		/* for messages */
+	char	name[XPS_PATH_MAX];		/* in dirfd */
+	char	tmp[XPS_PATH_MAX];		/* the temp file, for messages */
+	char	tmpname[XPS_PATH_MAX];		/* in dirfd */
 };
 
 /* fsync directory DIR (EINVAL/EROFS from the filesystem are not errors). */
 int xps_sync_dir(const char *dir);
+/* The same for an open directory DIRFD, PATH naming it in messages. */
+int xps_sync_dirfd(int dirfd, const char *path);
 
 int xps_atomic_begin(struct xps_atomic *a, const char *path);
+int xps_atomic_beginat(struct xps_atomic *a, int dirfd, const char *name, const char *path);
 int xps_atomic_commit(struct xps_atomic *a);
 void xps_atomic_abort(struct xps_atomic *a);
 

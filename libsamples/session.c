@@ -102,98 +102,6 @@ xps_profile_filename(char *buf, size_t len, const char *dir, uint32_t domid)
 	return 0;
 }
 
-/* mkdir DIR with MODE unless it exists; -1 unless it is then a real directory. */
-static int
-ensure_dir(const char *dir, mode_t mode)
-{
-	struct stat st;
-
-	if (mkdir(dir, mode) < 0 && errno != EEXIST) {
-		xps_seterr_errno(errno, "%s: mkdir", dir);
-		return -1;
-	}
-	if (lstat(dir, &st) < 0) {
-		xps_seterr_errno(errno, "%s", dir);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		xps_seterr("%s: not a directory", dir);
-		return -1;
-	}
-	return 0;
-}
-
-int
-xps_session_init(const char *sessdir)
-{
-	char cur[XPS_PATH_MAX];
-
-	sessdir = sessdir_or_default(sessdir);
-	if (xps_session_path(cur, sizeof cur, sessdir, NULL) < 0 ||
-	    ensure_dir(sessdir, 0755) < 0 || ensure_dir(cur, 0700) < 0)
-		return -1;
-	return 0;
-}
-
-int
-xps_session_save(const char *sessdir, const char *name)
-{
-	char cur[XPS_PATH_MAX], saved[XPS_PATH_MAX], dst[XPS_PATH_MAX];
-	struct stat st;
-	int n;
-
-	sessdir = sessdir_or_default(sessdir);
-	if (!xps_name_valid(name) ||
-	    xps_session_path(cur, sizeof cur, sessdir, NULL) < 0 ||
-	    xps_session_path(dst, sizeof dst, sessdir, name) < 0)
-		return -1;
-	n = snprintf(saved, sizeof saved, "%s/saved", sessdir);
-	if (n < 0 || (size_t)n >= sizeof saved) {
-		xps_seterr("%s: session path too long", sessdir);
-		return -1;
-	}
-	if (lstat(cur, &st) < 0) {
-		if (errno == ENOENT)
-			xps_seterr("%s: no current session to save", sessdir);
-		else
-			xps_seterr_errno(errno, "%s", cur);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		xps_seterr("%s: not a directory", cur);
-		return -1;
-	}
-	if (ensure_dir(saved, 0700) < 0)
-		return -1;
-	if (renameat2(AT_FDCWD, cur, AT_FDCWD, dst, RENAME_NOREPLACE) < 0) {
-		if (errno == EEXIST) {
-			xps_seterr("session %s already exists (%s)", name, dst);
-			return -1;
-		}
-		if (errno != EINVAL && errno != ENOSYS) {
-			xps_seterr_errno(errno, "rename %s to %s", cur, dst);
-			return -1;
-		}
-		/* No RENAME_NOREPLACE here: check first (racy, but rare). */
-		if (lstat(dst, &st) == 0) {
-			xps_seterr("session %s already exists (%s)", name, dst);
-			return -1;
-		}
-		if (rename(cur, dst) < 0) {
-			xps_seterr_errno(errno, "rename %s to %s", cur, dst);
-			return -1;
-		}
-	}
-	if (mkdir(cur, 0700) < 0) {
-		xps_seterr_errno(errno, "saved as %s, but cannot create a new "
-		    "%s", name, cur);
-		return -1;
-	}
-	if (xps_sync_dir(saved) < 0 || xps_sync_dir(sessdir) < 0)
-		return -1;
-	return 0;
-}
-
 /* NAME is dom<ID>.samples with ID canonical decimal; *DOMID receives ID. */
 static int
 is_dom_name(const char *name, size_t len, uint32_t *domid)
@@ -247,33 +155,176 @@ is_known(const char *name)
 	return is_plain_known(name + 1, (size_t)(t - name - 1));
 }
 
+/* Path DIR/NAME into BUF for messages (cut to fit: only ever displayed). */
+static const char *
+join(char *buf, size_t len, const char *dir, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
+}
+
 /*
- * Remove the files of ours in directory PATH (ALL: every non-directory
- * entry), never following a symlink.  0, or -1 with a message; a missing
- * PATH is empty.
+ * mkdir NAME in DIRFD (LABEL names DIRFD) with MODE unless it exists; -1
+ * unless it is then a real directory (a symlink is refused).
  */
 static int
-clear_dir(const char *path, int all)
+ensure_dirat(int dirfd, const char *label, const char *name, mode_t mode)
+{
+	char p[XPS_PATH_MAX];
+	struct stat st;
+
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST) {
+		xps_seterr_errno(errno, "%s: mkdir", join(p, sizeof p, label, name));
+		return -1;
+	}
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		xps_seterr_errno(errno, "%s", join(p, sizeof p, label, name));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		xps_seterr("%s: not a directory (%s)", join(p, sizeof p, label, name),
+		    S_ISLNK(st.st_mode) ? "a symbolic link" : "another kind of file");
+		return -1;
+	}
+	return 0;
+}
+
+/* The directory NAME in DIRFD, opened without following a symlink; -1 with a message. */
+static int
+open_dirat(int dirfd, const char *label, const char *name)
+{
+	char p[XPS_PATH_MAX];
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		xps_seterr_errno(errno, "%s%s", join(p, sizeof p, label, name),
+		    errno == ELOOP || errno == ENOTDIR ? " (not a directory: a symlink or file is "
+		    "not followed)" : "");
+	return fd;
+}
+
+/* SESSDIR itself, for the path-based calls: -1 with a message. */
+static int
+open_sessdir(const char *sessdir)
+{
+	int fd = open(sessdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = errno;
+
+	if (fd < 0) {
+		xps_seterr_errno(e, "%s", sessdir);
+		errno = e;
+	}
+	return fd;
+}
+
+int
+xps_session_init(const char *sessdir)
+{
+	int fd, rc;
+
+	sessdir = sessdir_or_default(sessdir);
+	if (mkdir(sessdir, 0755) < 0 && errno != EEXIST) {
+		xps_seterr_errno(errno, "%s: mkdir", sessdir);
+		return -1;
+	}
+	if ((fd = open(sessdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		xps_seterr_errno(errno, "%s%s", sessdir, errno == ELOOP || errno == ENOTDIR ?
+		    " (not a directory: a symlink or file is not followed)" : "");
+		return -1;
+	}
+	rc = ensure_dirat(fd, sessdir, "current", 0700);
+	close(fd);
+	return rc;
+}
+
+int
+xps_session_saveat(int sessfd, const char *sessdir, const char *name)
+{
+	char p[XPS_PATH_MAX];
+	struct stat st;
+	int savedfd, rc = 0;
+
+	if (!xps_name_valid(name))
+		return -1;
+	if (fstatat(sessfd, "current", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			xps_seterr("%s: no current session to save", sessdir);
+		else
+			xps_seterr_errno(errno, "%s", join(p, sizeof p, sessdir, "current"));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		xps_seterr("%s: not a directory", join(p, sizeof p, sessdir, "current"));
+		return -1;
+	}
+	if (ensure_dirat(sessfd, sessdir, "saved", 0700) < 0 ||
+	    (savedfd = open_dirat(sessfd, sessdir, "saved")) < 0)
+		return -1;
+	snprintf(p, sizeof p, "%s/saved/%s", sessdir, name);
+	if (renameat2(sessfd, "current", savedfd, name, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST) {
+			xps_seterr("session %s already exists (%s)", name, p);
+			rc = -1;
+		} else if (errno != EINVAL && errno != ENOSYS) {
+			xps_seterr_errno(errno, "rename %s/current to %s", sessdir, p);
+			rc = -1;
+		} else if (fstatat(savedfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			/* No RENAME_NOREPLACE here: check first (racy, but rare). */
+			xps_seterr("session %s already exists (%s)", name, p);
+			rc = -1;
+		} else if (renameat(sessfd, "current", savedfd, name) < 0) {
+			xps_seterr_errno(errno, "rename %s/current to %s", sessdir, p);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && mkdirat(sessfd, "current", 0700) < 0) {
+		xps_seterr_errno(errno, "saved as %s, but cannot create a new %s/current", name,
+		    sessdir);
+		rc = -1;
+	}
+	if (rc == 0 && (xps_sync_dirfd(savedfd, p) < 0 || xps_sync_dirfd(sessfd, sessdir) < 0))
+		rc = -1;
+	close(savedfd);
+	return rc;
+}
+
+int
+xps_session_save(const char *sessdir, const char *name)
+{
+	int fd, rc;
+
+	sessdir = sessdir_or_default(sessdir);
+	if (!xps_name_valid(name))
+		return -1;
+	if ((fd = open_sessdir(sessdir)) < 0) {
+		if (errno == ENOENT)
+			xps_seterr("%s: no current session to save", sessdir);
+		return -1;
+	}
+	rc = xps_session_saveat(fd, sessdir, name);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Remove the files of ours in the open directory FD (PATH names it; ALL:
+ * every non-directory entry), never following a symlink.  0, or -1 with a
+ * message.
+ */
+static int
+clear_dirfd(int fd, const char *path, int all)
 {
 	struct dirent *de;
 	DIR *d;
-	int fd, dfd, rc = 0;
+	int dfd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		xps_seterr_errno(errno, "%s", path);
-		return -1;
-	}
 	dfd = dup(fd);
 	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
 		xps_seterr_errno(errno, "%s: opendir", path);
 		if (dfd >= 0)
 			close(dfd);
-		close(fd);
 		return -1;
 	}
+	rewinddir(d);
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		struct stat st;
 
@@ -299,100 +350,139 @@ clear_dir(const char *path, int all)
 		xps_seterr_errno(errno, "%s: fsync", path);
 		rc = -1;
 	}
-	close(fd);
 	return rc;
 }
 
-/* SESSDIR/.current.flush into BUF: the writer's next (or previous) generation. */
-static int
-stage_path(char *buf, size_t len, const char *sessdir)
-{
-	int n = snprintf(buf, len, "%s/" XPS_STAGE_NAME, sessdir);
-
-	if (n < 0 || (size_t)n >= len) {
-		xps_seterr("%s: session path too long", sessdir);
-		return -1;
-	}
-	return 0;
-}
-
-static int remove_generation(const char *dir);
-
-int
-xps_session_reset(const char *sessdir)
-{
-	char cur[XPS_PATH_MAX], stage[XPS_PATH_MAX];
-
-	sessdir = sessdir_or_default(sessdir);
-	if (xps_session_path(cur, sizeof cur, sessdir, NULL) < 0 ||
-	    stage_path(stage, sizeof stage, sessdir) < 0)
-		return -1;
-	/* The writer's previous generation goes too: its samples are discarded. */
-	if (remove_generation(stage) < 0)
-		return -1;
-	return clear_dir(cur, 0);
-}
-
 /*
- * Remove the generation directory DIR: its meta first (a reader that still
- * finds the meta after reading everything read one whole generation), then
- * the rest, then DIR itself, so that it is never reused.
+ * Remove the generation directory NAME in SESSFD: its meta first (a reader
+ * that still finds the meta after reading everything read one whole
+ * generation), then the rest, then the directory itself, so that it is
+ * never reused.  A file or symlink there is removed, never written through.
  */
 static int
-remove_generation(const char *dir)
+remove_generationat(int sessfd, const char *sessdir, const char *name)
 {
-	char meta[XPS_PATH_MAX];
+	char p[XPS_PATH_MAX];
 	struct stat st;
+	int fd, rc;
 
-	if (lstat(dir, &st) < 0)
-		return errno == ENOENT ? 0 : (xps_seterr_errno(errno, "%s", dir), -1);
+	join(p, sizeof p, sessdir, name);
+	if (fstatat(sessfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : (xps_seterr_errno(errno, "%s", p), -1);
 	if (!S_ISDIR(st.st_mode)) {
-		/* a file or a symlink there: removed, never written through */
-		if (unlink(dir) < 0) {
-			xps_seterr_errno(errno, "%s: unlink", dir);
+		if (unlinkat(sessfd, name, 0) < 0) {
+			xps_seterr_errno(errno, "%s: unlink", p);
 			return -1;
 		}
 		return 0;
 	}
-	snprintf(meta, sizeof meta, "%s/meta", dir);
-	if (lstat(meta, &st) == 0 && !S_ISDIR(st.st_mode) && unlink(meta) < 0) {
-		xps_seterr_errno(errno, "%s: unlink", meta);
+	if ((fd = open_dirat(sessfd, sessdir, name)) < 0)
+		return -1;
+	if (fstatat(fd, "meta", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+	    unlinkat(fd, "meta", 0) < 0) {
+		xps_seterr_errno(errno, "%s/meta: unlink", p);
+		close(fd);
 		return -1;
 	}
-	if (clear_dir(dir, 1) < 0)
+	rc = clear_dirfd(fd, p, 1);
+	close(fd);
+	if (rc < 0)
 		return -1;
-	if (rmdir(dir) < 0) {
-		xps_seterr_errno(errno, "%s: rmdir (remove what is not ours in it)", dir);
+	if (unlinkat(sessfd, name, AT_REMOVEDIR) < 0) {
+		xps_seterr_errno(errno, "%s: rmdir (remove what is not ours in it)", p);
 		return -1;
 	}
 	return 0;
+}
+
+int
+xps_session_resetat(int sessfd, const char *sessdir)
+{
+	char p[XPS_PATH_MAX];
+	int fd, rc;
+
+	/* The writer's previous generation goes too: its samples are discarded. */
+	if (remove_generationat(sessfd, sessdir, XPS_STAGE_NAME) < 0)
+		return -1;
+	fd = openat(sessfd, "current", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		xps_seterr_errno(errno, "%s", join(p, sizeof p, sessdir, "current"));
+		return -1;
+	}
+	rc = clear_dirfd(fd, join(p, sizeof p, sessdir, "current"), 0);
+	close(fd);
+	return rc;
+}
+
+int
+xps_session_reset(const char *sessdir)
+{
+	int fd, rc;
+
+	sessdir = sessdir_or_default(sessdir);
+	if ((fd = open_sessdir(sessdir)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	rc = xps_session_resetat(fd, sessdir);
+	close(fd);
+	return rc;
+}
+
+int
+xps_session_stage_beginat(int sessfd, const char *sessdir)
+{
+	char p[XPS_PATH_MAX];
+
+	if (remove_generationat(sessfd, sessdir, XPS_STAGE_NAME) < 0)
+		return -1;
+	if (mkdirat(sessfd, XPS_STAGE_NAME, 0700) < 0) {
+		xps_seterr_errno(errno, "%s: mkdir", join(p, sizeof p, sessdir, XPS_STAGE_NAME));
+		return -1;
+	}
+	return open_dirat(sessfd, sessdir, XPS_STAGE_NAME);
 }
 
 int
 xps_session_stage_begin(const char *sessdir, char *dir, size_t len)
 {
+	int fd, sfd;
+
 	sessdir = sessdir_or_default(sessdir);
-	if (stage_path(dir, len, sessdir) < 0 || remove_generation(dir) < 0)
-		return -1;
-	if (mkdir(dir, 0700) < 0) {
-		xps_seterr_errno(errno, "%s: mkdir", dir);
+	if (snprintf(dir, len, "%s/" XPS_STAGE_NAME, sessdir) >= (int)len) {
+		xps_seterr("%s: session path too long", sessdir);
 		return -1;
 	}
+	if ((fd = open_sessdir(sessdir)) < 0)
+		return -1;
+	sfd = xps_session_stage_beginat(fd, sessdir);
+	close(fd);
+	if (sfd < 0)
+		return -1;
+	close(sfd);
 	return 0;
 }
 
 /* Where the filesystem cannot exchange: move the staged files one by one. */
 static int
-stage_move(const char *stage, const char *cur)
+stage_moveat(int sessfd, const char *sessdir)
 {
 	static const char *const last[] = { "kallsyms", "meta" };
-	char from[XPS_PATH_MAX + 300], to[XPS_PATH_MAX + 300];
+	char p[XPS_PATH_MAX];
 	struct dirent *de;
 	DIR *d;
-	int rc = 0;
+	int sfd, cfd, rc = 0;
 
-	if ((d = opendir(stage)) == NULL) {
-		xps_seterr_errno(errno, "%s: opendir", stage);
+	if ((sfd = open_dirat(sessfd, sessdir, XPS_STAGE_NAME)) < 0)
+		return -1;
+	if ((cfd = open_dirat(sessfd, sessdir, "current")) < 0) {
+		close(sfd);
+		return -1;
+	}
+	if ((d = fdopendir(sfd)) == NULL) {
+		xps_seterr_errno(errno, "%s: opendir", join(p, sizeof p, sessdir, XPS_STAGE_NAME));
+		close(sfd);
+		close(cfd);
 		return -1;
 	}
 	/* Samples first, then kallsyms, the meta last. */
@@ -401,42 +491,60 @@ stage_move(const char *stage, const char *cur)
 
 		if (!is_dom_name(de->d_name, strlen(de->d_name), &domid))
 			continue;
-		snprintf(from, sizeof from, "%s/%s", stage, de->d_name);
-		snprintf(to, sizeof to, "%s/%s", cur, de->d_name);
-		if (rename(from, to) < 0) {
-			xps_seterr_errno(errno, "rename %s to %s", from, to);
+		if (renameat(dirfd(d), de->d_name, cfd, de->d_name) < 0) {
+			xps_seterr_errno(errno, "rename %s/%s/%s to %s/current", sessdir,
+			    XPS_STAGE_NAME, de->d_name, sessdir);
+			rc = -1;
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < sizeof last / sizeof last[0]; i++) {
+		if (renameat(dirfd(d), last[i], cfd, last[i]) < 0 && errno != ENOENT) {
+			xps_seterr_errno(errno, "rename %s/%s/%s to %s/current", sessdir,
+			    XPS_STAGE_NAME, last[i], sessdir);
 			rc = -1;
 		}
 	}
 	closedir(d);
-	for (size_t i = 0; rc == 0 && i < sizeof last / sizeof last[0]; i++) {
-		snprintf(from, sizeof from, "%s/%s", stage, last[i]);
-		snprintf(to, sizeof to, "%s/%s", cur, last[i]);
-		if (rename(from, to) < 0 && errno != ENOENT) {
-			xps_seterr_errno(errno, "rename %s to %s", from, to);
-			rc = -1;
+	if (rc == 0)
+		rc = xps_sync_dirfd(cfd, join(p, sizeof p, sessdir, "current"));
+	close(cfd);
+	return rc;
+}
+
+int
+xps_session_stage_commitat(int sessfd, const char *sessdir)
+{
+	char p[XPS_PATH_MAX];
+	int sfd, rc;
+
+	if ((sfd = open_dirat(sessfd, sessdir, XPS_STAGE_NAME)) < 0)
+		return -1;
+	rc = xps_sync_dirfd(sfd, join(p, sizeof p, sessdir, XPS_STAGE_NAME));
+	close(sfd);
+	if (rc < 0)
+		return -1;
+	if (renameat2(sessfd, XPS_STAGE_NAME, sessfd, "current", RENAME_EXCHANGE) < 0) {
+		if (errno != EINVAL && errno != ENOSYS) {
+			xps_seterr_errno(errno, "exchange %s/%s with %s/current", sessdir,
+			    XPS_STAGE_NAME, sessdir);
+			return -1;
 		}
+		return stage_moveat(sessfd, sessdir);
 	}
-	return rc == 0 ? xps_sync_dir(cur) : -1;
+	return xps_sync_dirfd(sessfd, sessdir);
 }
 
 int
 xps_session_stage_commit(const char *sessdir)
 {
-	char cur[XPS_PATH_MAX], stage[XPS_PATH_MAX];
+	int fd, rc;
 
 	sessdir = sessdir_or_default(sessdir);
-	if (xps_session_path(cur, sizeof cur, sessdir, NULL) < 0 ||
-	    stage_path(stage, sizeof stage, sessdir) < 0 || xps_sync_dir(stage) < 0)
+	if ((fd = open_sessdir(sessdir)) < 0)
 		return -1;
-	if (renameat2(AT_FDCWD, stage, AT_FDCWD, cur, RENAME_EXCHANGE) < 0) {
-		if (errno != EINVAL && errno != ENOSYS) {
-			xps_seterr_errno(errno, "exchange %s with %s", stage, cur);
-			return -1;
-		}
-		return stage_move(stage, cur);
-	}
-	return xps_sync_dir(sessdir);
+	rc = xps_session_stage_commitat(fd, sessdir);
+	close(fd);
+	return rc;
 }
 
 /* ===================================================================== */
@@ -605,8 +713,9 @@ session_clear(struct xps_session *s)
 	s->kallsyms_len = 0;
 }
 
-struct xps_session *
-xps_session_open(const char *path)
+/* The session in PATH, or in NAME relative to DIRFD when DIRFD is not AT_FDCWD. */
+static struct xps_session *
+session_open(int at, const char *name, const char *path)
 {
 	struct xps_session *s;
 	int rc = 1;
@@ -621,7 +730,8 @@ xps_session_open(const char *path)
 		if (s->dirfd >= 0)
 			close(s->dirfd);
 		session_clear(s);
-		s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		s->dirfd = at == AT_FDCWD ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) :
+		    openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (s->dirfd < 0) {
 			xps_seterr_errno(errno, "%s", path);
 			goto fail;
@@ -642,6 +752,18 @@ xps_session_open(const char *path)
 fail:
 	xps_session_close(s);
 	return NULL;
+}
+
+struct xps_session *
+xps_session_open(const char *path)
+{
+	return session_open(AT_FDCWD, path, path);
+}
+
+struct xps_session *
+xps_session_openat(int dirfd, const char *name, const char *path)
+{
+	return session_open(dirfd, name, path);
 }
 
 void

@@ -68,6 +68,7 @@ struct gimg {
 	uint64_t	slide;
 	uint32_t	kmod;		/* kallsyms module index */
 	const char     *file;		/* the file actually used (pool string) */
+	int		by_content;	/* FILE's build-id checked against the recorded one */
 	uint32_t	why;		/* pool id: why it cannot be symbolized, NONE */
 };
 
@@ -559,28 +560,6 @@ report_open(struct report *r, const struct report_opts *opts, char *err, size_t 
 /* ===================================================================== */
 /* Preparing an image for symbolization                                   */
 
-/* Locate a user-space file: --root, the recorded path, then -p dirs by basename. */
-static const char *
-find_file(struct agg *a, const struct report_opts *opts, const char *path)
-{
-	char buf[PATH_MAX];
-	struct stat st;
-
-	if (opts->root != NULL && path[0] == '/') {
-		snprintf(buf, sizeof(buf), "%s%s", opts->root, path);
-		if (stat(buf, &st) == 0)
-			return strpool_intern(a->pool, buf);
-	} else if (stat(path, &st) == 0) {
-		return path;
-	}
-	for (char **d = opts->image_path; d && *d; d++) {
-		snprintf(buf, sizeof(buf), "%s/%s", *d, out_basename(path));
-		if (stat(buf, &st) == 0)
-			return strpool_intern(a->pool, buf);
-	}
-	return NULL;
-}
-
 /* The session's kallsyms, read with its samples (one generation). */
 static int
 ensure_ksyms(struct report_session *rs)
@@ -719,63 +698,82 @@ prepare_image(struct report *r, struct gimg *g, uint64_t nsamp)
 		break;
 	}
 
-	/* ELF file */
-	const char *found = file;
-	if (g->kind == XPS_IMG_FILE) {
-		found = find_file(a, opts, file);
-	} else if (opts->root != NULL && file[0] == '/') {
-		/* --root (or an archive) holds kernel and hypervisor images too. */
-		char rb[PATH_MAX];
-		struct stat st;
-		snprintf(rb, sizeof(rb), "%s%s", opts->root, file);
-		if (stat(rb, &st) == 0)
-			found = strpool_intern(a->pool, rb);
-	}
-	if (found == NULL) {
-		PWARN("%s: image not found, %llu samples not symbolized; use "
-			    "--image-path or --root", file, (unsigned long long)nsamp);
-		WHY("image not found: use --image-path or --root");
-		return;
-	}
-	g->im = sym_open(found, why, sizeof(why));
-	if (g->im == NULL) {
-		int missing = strstr(why, "No such file") != NULL;
-		if (missing && g->kind == XPS_IMG_KERNEL && g->self && rs && ensure_ksyms(rs)) {
-			PWARN("%s: image not found; %llu samples symbolized from the "
-				    "session's kallsyms instead", found, (unsigned long long)nsamp);
-			g->method = M_KSYMS;
-			g->kmod = 0;
+	/*
+	 * The ELF file, by its content first (imagefind.c): the first
+	 * candidate whose build-id is the recorded one; one that differs (a
+	 * file replaced at the same path) is never used.
+	 */
+	const char *found = NULL;
+	{
+		const char *given = g->kind == XPS_IMG_XEN ? opts->xen :
+		    g->kind == XPS_IMG_KERNEL && g->self ? opts->vmlinux : NULL;
+		const char *rec = g->kind == XPS_IMG_FILE || path[0] != '[' ? path : "";
+		struct imgfind *c = xcalloc(1, sizeof(*c));
+		char mism[1024] = "", first[PATH_MAX + 600] = "", looked[512];
+		size_t mo = 0;
+
+		imgfind_candidates(c, opts, rec, want, wantlen, given);
+		for (size_t i = 0; i < c->n && found == NULL; i++) {
+			struct sym_image *im = sym_open(c->path[i], why, sizeof(why));
+			const uint8_t *have;
+			int havelen;
+
+			if (im == NULL) {
+				if (first[0] == '\0')
+					snprintf(first, sizeof(first), "%s: %s", c->path[i], why);
+				continue;
+			}
+			havelen = sym_build_id(im, &have);
+			if (wantlen > 0 && (havelen != wantlen || memcmp(have, want, wantlen) != 0)) {
+				char hh[2 * XPS_BUILD_ID_MAX + 1];
+
+				hexid(have, havelen > 0 && havelen <= XPS_BUILD_ID_MAX ? havelen : 0, hh);
+				if (mo < sizeof(mism))
+					mo += (size_t)snprintf(mism + mo, sizeof(mism) - mo, "%s%s (%s) has %s",
+					    mo ? "; " : "", c->path[i], c->where[i],
+					    havelen > 0 ? hh : "none");
+				sym_close(im);
+				continue;
+			}
+			g->im = im;
+			g->by_content = wantlen > 0;
+			found = strpool_intern(a->pool, c->path[i]);
+		}
+		free(c);
+		if (found == NULL && mism[0]) {
+			char hw[2 * XPS_BUILD_ID_MAX + 1];
+
+			hexid(want, wantlen, hw);
+			PWARN("%s: build-id differs from the recorded one (the file changed since the "
+			    "session; recorded %s: %s), and no file of that build-id in %s; give it with "
+			    "-p DIR, or add it to ~/.debug/.build-id (perf buildid-cache --add FILE); "
+			    "%llu samples not symbolized", shown, hw, mism,
+			    imgfind_looked(opts, wantlen, looked, sizeof(looked)),
+			    (unsigned long long)nsamp);
+			WHY("build-id differs from the recorded one: the file changed");
 			return;
 		}
-		if (missing) {
-			PWARN("%s: image not found, %llu samples not symbolized; use %s",
-				    found, (unsigned long long)nsamp,
-				    g->kind == XPS_IMG_XEN ? "--xen" :
-				    g->kind == XPS_IMG_KERNEL ? "--vmlinux" : "--image-path or --root");
+		if (found == NULL && first[0]) {
+			PWARN("%s, %llu samples not symbolized", first, (unsigned long long)nsamp);
+			WHY(strchr(first, ':') ? strchr(first, ':') + 2 : first);
+			return;
+		}
+		if (found == NULL) {
+			if (g->kind == XPS_IMG_KERNEL && g->self && rs && ensure_ksyms(rs)) {
+				PWARN("%s: image not found; %llu samples symbolized from the "
+				    "session's kallsyms instead", file, (unsigned long long)nsamp);
+				g->method = M_KSYMS;
+				g->kmod = 0;
+				return;
+			}
+			PWARN("%s: image not found, %llu samples not symbolized; looked in %s; use %s",
+			    file, (unsigned long long)nsamp,
+			    imgfind_looked(opts, wantlen, looked, sizeof(looked)),
+			    g->kind == XPS_IMG_XEN ? "--xen" :
+			    g->kind == XPS_IMG_KERNEL ? "--vmlinux" : "--image-path or --root");
 			WHY(g->kind == XPS_IMG_XEN ? "image not found: use --xen" :
 			    g->kind == XPS_IMG_KERNEL ? "image not found: use --vmlinux" :
 			    "image not found: use --image-path or --root");
-		} else {
-			PWARN("%s: %s, %llu samples not symbolized", found, why,
-				    (unsigned long long)nsamp);
-			WHY(why);
-		}
-		return;
-	}
-	if (wantlen > 0) {
-		const uint8_t *have;
-		int havelen = sym_build_id(g->im, &have);
-		if (havelen != wantlen || memcmp(have, want, wantlen) != 0) {
-			char hw[2 * XPS_BUILD_ID_MAX + 1], hh[2 * XPS_BUILD_ID_MAX + 1];
-			hexid(want, wantlen, hw);
-			hexid(have, havelen > XPS_BUILD_ID_MAX ? 0 : havelen, hh);
-			PWARN("%s: build-id differs from the recorded one (the file changed "
-				    "since the session; recorded %s, file %s), %llu samples not "
-				    "symbolized", found, hw, havelen ? hh : "none",
-				    (unsigned long long)nsamp);
-			WHY("build-id differs from the recorded one: the file changed");
-			sym_close(g->im);
-			g->im = NULL;
 			return;
 		}
 	}
@@ -1684,6 +1682,16 @@ report_image_file(const struct report *r, uint32_t img)
 {
 	const struct agg *a = r->priv;
 	return img < a->nimg && a->img[img].method == M_ELF ? a->img[img].file : NULL;
+}
+
+int
+report_image_content_id(const struct report *r, uint32_t img, const uint8_t **id)
+{
+	const struct agg *a = r->priv;
+
+	if (img >= a->nimg || a->img[img].im == NULL || !a->img[img].by_content)
+		return 0;
+	return sym_build_id(a->img[img].im, id);
 }
 
 int

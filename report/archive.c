@@ -5,13 +5,20 @@
  *
  * Format: a POSIX ustar file (hand-written writer and reader, no library):
  *   sessions/current/...        or sessions/saved/NAME/...   the session files
- *   root/ABSOLUTE/PATH          every image the report could symbolize with,
- *                               verified by build-id when one was recorded,
- *                               stored under the path the profile recorded
- *   xenprof-archive.manifest    last: "SIZE CRC32 NAME" per member
+ *   build-id/XX/REST            every image the report could symbolize with
+ *                               that has a build-id, stored by it (perf's
+ *                               cache layout: XX the first two hex digits),
+ *                               the file found by that build-id (imagefind.c)
+ *   root/ABSOLUTE/PATH          the images without a build-id, under the path
+ *                               the profile recorded
+ *   xenprof-archive.manifest    last: "SIZE CRC32 NAME" per member; its first
+ *                               line "2 0 xenprof-archive" (version 1: every
+ *                               image under root/)
  * The writer writes FILE.tmp.PID and renames it over FILE when complete.
  * Reading extracts into a fresh temporary directory (removed at exit) and
- * reports from DIR/sessions with --root=DIR/root.  The reader accepts only
+ * reports from DIR/sessions with --root=DIR/root, finding the images by
+ * build-id in DIR/build-id first: two files recorded at one path (a binary
+ * upgraded during the session) are both there, each found by its content.  The reader accepts only
  * regular files and directories with relative names free of "..", checks
  * every header checksum, and never follows links: a hostile archive cannot
  * write outside the temporary directory.  A truncated archive (a member cut
@@ -200,7 +207,7 @@ archive_write(const struct report *r, const char *file, char *err, size_t errlen
 		return -1;
 	}
 	man.text = xstrdup("");
-	manifest_add(&man, "xenprof-archive", 1, 0);	/* a format line: version 1 */
+	manifest_add(&man, "xenprof-archive", 2, 0);	/* a format line: version 2 */
 	for (size_t i = 0; i < r->nsess; i++) {
 		const char *nm = r->sess[i].name;
 		const struct xps_session *s = r->sess[i].s;
@@ -250,15 +257,32 @@ archive_write(const struct report *r, const char *file, char *err, size_t errlen
 		const char *rec = report_image_name(r, (uint32_t)i);
 		off_t at;
 
-		if (used == NULL || rec == NULL || rec[0] != '/')
+		const uint8_t *bid;
+		int bidlen = used != NULL ? report_image_content_id(r, (uint32_t)i, &bid) : 0;
+
+		if (used == NULL || rec == NULL || (rec[0] != '/' && bidlen <= 0))
 			continue;
 		int dup = 0;	/* one file, several kinds (e.g. kernel of two domains) */
-		for (size_t j = 0; j < i && !dup; j++)
-			dup = report_image_file(r, (uint32_t)j) != NULL &&
-			    strcmp(report_image_name(r, (uint32_t)j), rec) == 0;
+		for (size_t j = 0; j < i && !dup; j++) {
+			const uint8_t *b2;
+			int l2;
+
+			if (report_image_file(r, (uint32_t)j) == NULL)
+				continue;
+			l2 = report_image_content_id(r, (uint32_t)j, &b2);
+			dup = bidlen > 0 ? l2 == bidlen && memcmp(b2, bid, (size_t)bidlen) == 0 :
+			    l2 <= 0 && strcmp(report_image_name(r, (uint32_t)j), rec) == 0;
+		}
 		if (dup)
 			continue;
-		snprintf(name, sizeof(name), "root%s", rec);
+		if (bidlen > 0 && bidlen <= XPS_BUILD_ID_MAX) {
+			/* By content: perf's cache layout, found so by the reader. */
+			int o = snprintf(name, sizeof(name), "build-id/%02x/", bid[0]);
+
+			for (int k = 1; k < bidlen; k++)
+				o += snprintf(name + o, sizeof(name) - (size_t)o, "%02x", bid[k]);
+		} else
+			snprintf(name, sizeof(name), "root%s", rec);
 		if (fflush(f) != 0 || (at = ftello(f)) < 0)
 			goto ioerr;
 		if (tar_file(f, name, AT_FDCWD, used, &size, &crc, why, sizeof(why)) != 0) {
@@ -386,9 +410,9 @@ manifest_check(const char *file, const char *text, size_t len, const struct memb
 			goto out;
 		}
 		if (nline++ == 0) {
-			if (strcmp(nm, "xenprof-archive") != 0 || size != 1) {
+			if (strcmp(nm, "xenprof-archive") != 0 || (size != 1 && size != 2)) {
 				snprintf(err, errlen, "archive:%s: member '%s': not a xenprof archive "
-					 "manifest of version 1 (written by a newer xenprof?)", file,
+					 "manifest of version 1 or 2 (written by a newer xenprof?)", file,
 					 ARCHIVE_MANIFEST);
 				goto out;
 			}

@@ -19,6 +19,7 @@
 #ifndef XP_REPORT_H
 #define XP_REPORT_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -425,6 +426,8 @@ struct report {
 /* Report image IMG (loc->img): display path, file used, build-id, kind. */
 const char *report_image_file(const struct report *r, uint32_t img);
 int report_image_build_id(const struct report *r, uint32_t img, const uint8_t **id);
+/* The build-id the file used for IMG was found by (checked against the recorded one), or 0. */
+int report_image_content_id(const struct report *r, uint32_t img, const uint8_t **id);
 int report_image_kind(const struct report *r, uint32_t img);
 size_t report_nimages(const struct report *r);
 const char *report_image_name(const struct report *r, uint32_t img);
@@ -531,6 +534,31 @@ int stk_show_domain(const struct stk_ctx *c);
 size_t stk_frames(struct stk_ctx *c, const struct report_stack *s, struct stk_frame *out);
 /* The family of a location's frame (from its image). */
 enum stk_family stk_loc_family(const struct report *r, const struct report_loc *l);
+
+/* ===================================================================== */
+/* imagefind.c: an image by its content                                  */
+
+#define IMGFIND_MAX	16
+
+/* The files to try for one image, in order, and how each was found. */
+struct imgfind {
+	size_t		n;
+	char		path[IMGFIND_MAX][PATH_MAX];
+	const char     *where[IMGFIND_MAX];	/* "the user's build-id cache", "-p"... */
+};
+
+/*
+ * The existing regular files image PATH (recorded with build-id BID of
+ * BIDLEN bytes, 0: none) may be read from, in the order to try them:
+ * GIVEN (--vmlinux, --xen; NULL if none), then by build-id the archive's,
+ * the session dir's, the user's (~/.debug) and the system's
+ * (/usr/lib/debug) caches, then the -p dirs, then the recorded path (below
+ * --root when given).  The caller uses the first whose build-id is BID.
+ */
+void imgfind_candidates(struct imgfind *f, const struct report_opts *opts, const char *path,
+    const uint8_t *bid, int bidlen, const char *given);
+/* Where imgfind_candidates looks, in words for a message, into BUF. */
+const char *imgfind_looked(const struct report_opts *opts, int bidlen, char *buf, size_t len);
 
 /* ===================================================================== */
 /* archive.c: --archive=FILE (ustar) and archive:FILE                     */

@@ -5,7 +5,8 @@
  * hardware this machine lacks (Xen's vPMU: hypervisor and guest samples in
  * dom0's perf), and to re-attribute a captured stream.
  *
- * The stream is the file named by $XENPROF_REPLAY:
+ * Test builds only (tests/bin): the installed programs have no replay
+ * backend.  The stream is the file named by $XENPROF_REPLAY:
  *   offset 0   8 bytes  magic "XPREPLAY"
  *          8   u64      perf_event_attr.sample_type of the records
  *         16   u32      1 if side-band records carry the sample_id trailer
@@ -38,7 +39,7 @@ struct replay {
 static void *
 replay_open(const struct hv_config *cfg, char *err, size_t errlen)
 {
-	const char *path = getenv("XENPROF_REPLAY");
+	const char *path = XP_TEST_ENV("XENPROF_REPLAY");
 	struct replay *r;
 	struct stat sb;
 	ssize_t n;

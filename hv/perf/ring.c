@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <linux/perf_event.h>
 #include <string.h>
 
@@ -183,7 +184,13 @@ perf_record(struct perf_ring_ctx *ctx, const uint8_t *r, size_t n, size_t traile
 		/* hdr, pid, tid, addr, len, pgoff, filename[] */
 		if ((str = perf_str(r, 40, end)) == NULL)
 			return -1;
-		if (sink->mmap != NULL)
+		if (sink->mmap_file != NULL) {
+			struct hv_mmap m = { .pid = rd32(r + 8), .tid = rd32(r + 12), .start = rd64(r + 16),
+			    .len = rd64(r + 24), .pgoff = rd64(r + 32), .path = str,
+			    .exec = !(h.misc & PERF_RECORD_MISC_MMAP_DATA) };
+
+			sink->mmap_file(sink->ctx, &m);
+		} else if (sink->mmap != NULL)
 			sink->mmap(sink->ctx, rd32(r + 8), rd32(r + 12), rd64(r + 16),
 			    rd64(r + 24), rd64(r + 32), str, NULL, 0,
 			    !(h.misc & PERF_RECORD_MISC_MMAP_DATA));
@@ -200,7 +207,18 @@ perf_record(struct perf_ring_ctx *ctx, const uint8_t *r, size_t n, size_t traile
 			if (bidlen > 20)
 				return -1;
 		}
-		if (sink->mmap != NULL)
+		if (sink->mmap_file != NULL) {
+			struct hv_mmap m = { .pid = rd32(r + 8), .tid = rd32(r + 12), .start = rd64(r + 16),
+			    .len = rd64(r + 24), .pgoff = rd64(r + 32), .path = str,
+			    .build_id = bidlen ? r + 44 : NULL, .build_id_len = bidlen,
+			    .exec = (prot & PROT_EXEC) != 0 };
+
+			if (!bidlen) {
+				m.dev = makedev(rd32(r + 40), rd32(r + 44));
+				m.ino = rd64(r + 48);
+			}
+			sink->mmap_file(sink->ctx, &m);
+		} else if (sink->mmap != NULL)
 			sink->mmap(sink->ctx, rd32(r + 8), rd32(r + 12), rd64(r + 16),
 			    rd64(r + 24), rd64(r + 32), str, bidlen ? r + 44 : NULL,
 			    bidlen, (prot & PROT_EXEC) != 0);

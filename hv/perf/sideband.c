@@ -230,6 +230,7 @@ SB_FWD(comm, (void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec
 SB_FWD(fork, (void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid, uint32_t ptid),
     (sb->sink->ctx, pid, ppid, tid, ptid))
 SB_FWD(exit, (void *ctx, uint32_t pid, uint32_t tid), (sb->sink->ctx, pid, tid))
+SB_FWD(mmap_file, (void *ctx, const struct hv_mmap *m), (sb->sink->ctx, m))
 #undef SB_FWD
 
 uint64_t
@@ -237,7 +238,7 @@ perf_sideband_drain(struct perf_sideband *sb, const struct hv_sink *sink)
 {
 	struct hv_sink fwd = {
 		.ctx = sb, .lost = sb_lost, .mmap = sb_mmap, .comm = sb_comm,
-		.fork = sb_fork, .exit = sb_exit,
+		.fork = sb_fork, .exit = sb_exit, .mmap_file = sink->mmap_file ? sb_mmap_file : NULL,
 	};
 	struct hv_stats st;
 

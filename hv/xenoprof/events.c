@@ -48,7 +48,7 @@ xo_db_load(void)
 		snprintf(path, sizeof(path), "%s/cpu_types", dir);
 		if (buf == NULL || (f = fopen(path, "re")) == NULL) {
 			snprintf(evtab_load_error, HV_ERR_LEN, "no event tables: cannot read %.150s "
-			    "(set XENPROF_EVENTS_DIR to the events directory)", path);
+			    "(they are installed with xenprof: make install)", path);
 			free(buf);
 			return;
 		}

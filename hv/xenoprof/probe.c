@@ -5,7 +5,7 @@
  * XENOPROF_init by the primary forces the hypervisor's xenoprof state back
  * to INITIALIZED even while counters run, so the probe never runs beside a
  * xenprofd: it takes the same per-domain lock the xenoprof backend holds
- * (XENPROF_RUNDIR, default /run/xenprof, file xenoprof-domN.lock) and
+ * (/run/xenprof/xenoprof-domN.lock) and
  * reports "in use" when a daemon has it.  Holding the lock it does what a
  * daemon start does and undoes it: the crash-recovery ops (each a harmless
  * EPERM when there is nothing to undo), init, get_buffer (as large as the

@@ -12,6 +12,11 @@
  *
  * Rings are polled (VIRQ_XENOPROF is only a hint); the poll interval adapts
  * to how full the rings were at the last drain.
+ *
+ * After open, the hypercalls of start, stop and teardown are the only ones
+ * (xo_hyp): a daemon that gives up its privileges closes privcmd
+ * (xo_unprivileged) and has them made by the process that kept them
+ * (hv_privop_run, with a handle of its own), through x->privop.
  */
 
 #include <sys/file.h>
@@ -74,6 +79,8 @@ struct xo {
 	struct hv_stats	st;
 	struct perf_sideband *sb;	/* process tracking, NULL when none */
 	char		tracking[2 * HV_ERR_LEN];	/* hv_tracking() */
+	hv_privop_fn	privop;		/* NULL: this process makes the calls itself */
+	void	       *privop_ctx;
 };
 
 /* libxen* print through a logger: ours discards, errors come back as errno. */
@@ -202,8 +209,12 @@ xo_map(struct xo *x, uint32_t domid, uint32_t nbuf, uint32_t bufsize, uint64_t g
 static void
 xo_unmap_all(struct xo *x)
 {
-	for (uint32_t i = 0; i < x->nmaps; i++)
-		xenforeignmemory_unmap(x->fm, x->maps[i].base, x->maps[i].npages);
+	for (uint32_t i = 0; i < x->nmaps; i++) {
+		if (x->fm != NULL)
+			xenforeignmemory_unmap(x->fm, x->maps[i].base, x->maps[i].npages);
+		else	/* privcmd closed (xo_unprivileged): what the library's unmap does */
+			munmap(x->maps[i].base, x->maps[i].npages * 4096);
+	}
 	x->nmaps = 0;
 	free(x->rings);
 	x->rings = NULL;
@@ -289,49 +300,204 @@ xo_init_error(int e, char *why, size_t len)
 		hv_seterr(why, len, "xenoprof init failed: %s", xo_errname(e));
 }
 
+static void
+xo_msleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The hypercalls of start, stop and the teardown's two halves, with handle
+ * XC and buffer HBUF: made by the source itself, or for it by the process
+ * that kept the privileges (hv_privop_run).  0, or -1 with ERR.
+ */
+static int
+xo_hyp(xencall_handle *xc, void *hbuf, const struct hv_privop_args *a, char *err, size_t errlen)
+{
+	domid_t id = (domid_t)a->self;
+	int waited = 0;
+
+	switch (a->op) {
+	case HV_PRIVOP_START:
+		if (!a->primary) {
+			/* An active domain joins the primary's session. */
+			if (xo_hypercall(xc, hbuf, XENOPROF_enable_virq, NULL, 0) == 0)
+				return 0;
+			if (errno == EPERM)
+				return hv_seterr(err, errlen, "domain %u is not in dom0's active list: run "
+				    "xenprof-ctl --start-daemon --active-domains=%u in dom0 first",
+				    a->self, a->self);
+			return hv_seterr(err, errlen, "xenoprof enable_virq failed: %s", xo_errname(errno));
+		}
+		/* start is refused until every active domain did enable_virq. */
+		while (xo_hypercall(xc, hbuf, XENOPROF_start, NULL, 0) < 0) {
+			char list[256] = "";
+			size_t o = 0;
+
+			if (errno != EPERM || waited >= a->start_timeout_ms) {
+				for (uint32_t i = 0; i < a->nactive && i < HV_MAX_DOMAINS && o < sizeof(list); i++)
+					o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%u", i ? "," : "",
+					    a->active[i]);
+				if (errno == EPERM && a->nactive)
+					return hv_seterr(err, errlen, "start: not every active domain is ready "
+					    "after %d ms (active domains %s): run xenprof-ctl --start in each "
+					    "of them", waited, list);
+				return hv_seterr(err, errlen, "xenoprof start failed: %s", xo_errname(errno));
+			}
+			xo_msleep_ms(10);
+			waited += 10;
+		}
+		return 0;
+	case HV_PRIVOP_STOP:
+		if (a->primary && xo_hypercall(xc, hbuf, XENOPROF_stop, NULL, 0) < 0)
+			return hv_seterr(err, errlen, "xenoprof stop failed: %s", xo_errname(errno));
+		return 0;
+	case HV_PRIVOP_RELEASE:
+		if (a->profiling && a->primary)
+			xo_hypercall(xc, hbuf, XENOPROF_stop, NULL, 0);
+		/* disable_virq also unshares our buffer pages: without it the next
+		 * get_buffer finds them referenced (EBUSY), even if virq was never
+		 * on.  It does so only for a domain on the active list. */
+		if (a->virq) {
+			if (a->primary && !a->listed)
+				xo_hypercall(xc, hbuf, XENOPROF_set_active, &id, sizeof(id));
+			xo_hypercall(xc, hbuf, XENOPROF_disable_virq, NULL, 0);
+		}
+		if (a->reserved)
+			xo_hypercall(xc, hbuf, XENOPROF_release_counters, NULL, 0);
+		return 0;
+	case HV_PRIVOP_SHUTDOWN:
+		if (a->primary && a->initialized) {
+			xo_hypercall(xc, hbuf, XENOPROF_reset_passive_list, NULL, 0);
+			xo_hypercall(xc, hbuf, XENOPROF_reset_active_list, NULL, 0);
+			xo_hypercall(xc, hbuf, XENOPROF_shutdown, NULL, 0);
+		}
+		return 0;
+	}
+	return hv_seterr(err, errlen, "xenoprof: unknown privileged call %u", a->op);
+}
+
+/* Make OP for X: itself while it holds privcmd, else through x->privop. */
+static int
+xo_privop(struct xo *x, uint32_t op, char *err, size_t errlen)
+{
+	struct hv_privop_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	a.self = x->self;
+	a.primary = x->primary;
+	a.listed = x->listed;
+	a.virq = x->virq || x->got_buffer;
+	a.reserved = x->reserved;
+	a.initialized = x->initialized;
+	a.profiling = x->profiling;
+	a.start_timeout_ms = x->start_timeout_ms;
+	a.nactive = x->nactive;
+	memcpy(a.active, x->active, sizeof(a.active));
+	if (x->xc != NULL)
+		return xo_hyp(x->xc, x->hbuf, &a, err, errlen);
+	if (x->privop != NULL)
+		return x->privop(x->privop_ctx, &a, err, errlen);
+	return hv_seterr(err, errlen, "xenoprof: no hypervisor handle for the privileged calls");
+}
+
 /* Leave the hypervisor as we found it. */
 static void
 xo_teardown(struct xo *x)
 {
-	if (x->profiling && x->primary)
-		xo_op(x, XENOPROF_stop, NULL, 0);
-	x->profiling = false;
-	/* disable_virq also unshares our buffer pages: without it the next
-	 * get_buffer finds them referenced (EBUSY), even if virq was never on.
-	 * It does so only for a domain on the active list. */
-	if (x->virq || x->got_buffer) {
-		if (x->primary && !x->listed) {
-			domid_t id = (domid_t)x->self;
+	char err[HV_ERR_LEN];
 
-			xo_op(x, XENOPROF_set_active, &id, sizeof(id));
-		}
-		xo_op(x, XENOPROF_disable_virq, NULL, 0);
-	}
+	if (x->profiling || x->virq || x->got_buffer || x->reserved)
+		xo_privop(x, HV_PRIVOP_RELEASE, err, sizeof(err));
+	x->profiling = false;
 	x->virq = false;
 	x->got_buffer = false;
-	if (x->reserved)
-		xo_op(x, XENOPROF_release_counters, NULL, 0);
 	x->reserved = false;
 	xo_unmap_all(x);
-	if (x->primary && x->initialized) {
-		xo_op(x, XENOPROF_reset_passive_list, NULL, 0);
-		xo_op(x, XENOPROF_reset_active_list, NULL, 0);
-		xo_op(x, XENOPROF_shutdown, NULL, 0);
-	}
+	if (x->primary && x->initialized)
+		xo_privop(x, HV_PRIVOP_SHUTDOWN, err, sizeof(err));
 	x->initialized = false;
+}
+
+static void
+xo_set_privop(void *be, hv_privop_fn fn, void *ctx)
+{
+	struct xo *x = be;
+
+	x->privop = fn;
+	x->privop_ctx = ctx;
+}
+
+/*
+ * Close privcmd: whoever holds it can make any hypercall.  The rings stay
+ * mapped (a mapping keeps its own reference) and are unmapped with munmap.
+ */
+static int
+xo_unprivileged(void *be, char *err, size_t errlen)
+{
+	struct xo *x = be;
+
+	if (x->privop == NULL)
+		return hv_seterr(err, errlen, "xenoprof: no privileged process to make the "
+		    "hypercalls (hv_set_privop first)");
+	if (x->hbuf != NULL)
+		xencall_free_buffer(x->xc, x->hbuf);
+	x->hbuf = NULL;
+	if (x->xc != NULL)
+		xencall_close(x->xc);
+	x->xc = NULL;
+	if (x->fm != NULL)
+		xenforeignmemory_close(x->fm);
+	x->fm = NULL;
+	return 0;
+}
+
+/* The privileged side's own handle (hv_privop_run). */
+static xencall_handle *xo_priv_xc;
+static void *xo_priv_hbuf;
+
+int
+hv_privop_run(const struct hv_privop_args *a, char *err, size_t errlen)
+{
+	if (xo_priv_xc == NULL) {
+		if ((xo_priv_xc = xencall_open(&xo_logger, 0)) == NULL)
+			return hv_seterr(err, errlen, "xenoprof: cannot open /dev/xen/privcmd: %s",
+			    strerror(errno));
+		if ((xo_priv_hbuf = xencall_alloc_buffer(xo_priv_xc, 4096)) == NULL) {
+			int e = errno;
+
+			xencall_close(xo_priv_xc);
+			xo_priv_xc = NULL;
+			return hv_seterr(err, errlen, "xenoprof: cannot allocate a hypercall buffer: %s",
+			    strerror(e));
+		}
+	}
+	return xo_hyp(xo_priv_xc, xo_priv_hbuf, a, err, errlen);
+}
+
+void
+hv_privop_close(void)
+{
+	if (xo_priv_hbuf != NULL)
+		xencall_free_buffer(xo_priv_xc, xo_priv_hbuf);
+	if (xo_priv_xc != NULL)
+		xencall_close(xo_priv_xc);
+	xo_priv_xc = NULL;
+	xo_priv_hbuf = NULL;
 }
 
 /* One lock per host domain: two primaries would tear down each other's session. */
 int
 xo_lock_take(uint32_t self, long *holder, char *err, size_t errlen)
 {
-	const char *dir = getenv("XENPROF_RUNDIR");
+	const char *dir = XO_RUNDIR;
 	char path[512], buf[32];
 	ssize_t n;
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/run/xenprof";
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		return hv_seterr(err, errlen, "%s: %s", dir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/xenoprof-dom%u.lock", dir, self);
@@ -403,8 +569,6 @@ xo_open(const struct hv_config *cfg, char *err, size_t errlen)
 	x->lockfd = -1;
 	x->interval_ms = 20;
 	x->start_timeout_ms = 10000;
-	if (getenv("XENPROF_START_TIMEOUT_MS"))
-		x->start_timeout_ms = atoi(getenv("XENPROF_START_TIMEOUT_MS"));
 	x->xc = xencall_open(&xo_logger, 0);
 	if (x->xc == NULL) {
 		hv_seterr(err, errlen, "xenoprof: not running on Xen (cannot open /dev/xen/privcmd: %s); "
@@ -620,14 +784,6 @@ xo_cpu_type(const void *be)
 	return ((const struct xo *)be)->cpu_type;
 }
 
-static long
-xo_msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	return nanosleep(&ts, NULL);
-}
-
 static uint64_t
 xo_now_us(void)
 {
@@ -653,41 +809,20 @@ static int
 xo_start(void *be, char *err, size_t errlen)
 {
 	struct xo *x = be;
-	int waited = 0;
 
 	if (!x->primary) {
 		/* An active domain joins the primary's session. */
 		if (x->virq)
 			return 0;
-		if (xo_op(x, XENOPROF_enable_virq, NULL, 0) < 0) {
-			if (errno == EPERM)
-				return hv_seterr(err, errlen, "domain %u is not in dom0's active list: run "
-				    "xenprof-ctl --start-daemon --active-domains=%u in dom0 first",
-				    x->self, x->self);
-			return hv_seterr(err, errlen, "xenoprof enable_virq failed: %s", xo_errname(errno));
-		}
+		if (xo_privop(x, HV_PRIVOP_START, err, errlen) == -1)
+			return -1;
 		x->virq = true;
 		x->profiling = true;
 		x->rcfg.final = false;
 		return xo_sideband(x, true, err, errlen);
 	}
-	/* start is refused until every active domain did enable_virq. */
-	while (xo_op(x, XENOPROF_start, NULL, 0) < 0) {
-		char list[256] = "";
-		size_t o = 0;
-
-		if (errno != EPERM || waited >= x->start_timeout_ms) {
-			for (uint32_t i = 0; i < x->nactive && o < sizeof(list); i++)
-				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%u", i ? "," : "", x->active[i]);
-			if (errno == EPERM && x->nactive)
-				return hv_seterr(err, errlen, "start: not every active domain is ready after "
-				    "%d ms (active domains %s): run xenprof-ctl --start in each of them",
-				    waited, list);
-			return hv_seterr(err, errlen, "xenoprof start failed: %s", xo_errname(errno));
-		}
-		xo_msleep(10);
-		waited += 10;
-	}
+	if (xo_privop(x, HV_PRIVOP_START, err, errlen) == -1)
+		return -1;
 	x->profiling = true;
 	x->rcfg.final = false;
 	x->last_drain_us = xo_now_us();
@@ -703,8 +838,8 @@ xo_stop(void *be, char *err, size_t errlen)
 	if (!x->profiling)
 		return 0;
 	/* Still profiling if stop fails: the teardown tries again. */
-	if (x->primary && xo_op(x, XENOPROF_stop, NULL, 0) < 0)
-		return hv_seterr(err, errlen, "xenoprof stop failed: %s", xo_errname(errno));
+	if (xo_privop(x, HV_PRIVOP_STOP, err, errlen) == -1)
+		return -1;
 	x->profiling = false;
 	x->rcfg.final = true;	/* the next drain ends the open call-chain groups */
 	xo_sideband(x, false, err, errlen);
@@ -819,4 +954,6 @@ const struct hv_backend_ops hv_xenoprof_ops = {
 	.check = xo_check,
 	.default_event = "CPU_CLK_UNHALTED:100000",
 	.tracking = xo_tracking,
+	.set_privop = xo_set_privop,
+	.unprivileged = xo_unprivileged,
 };

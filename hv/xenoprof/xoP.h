@@ -36,9 +36,11 @@ int xo_self(uint32_t *self, char *err, size_t errlen);
 /* WHY for an init that failed with errno E. */
 void xo_init_error(int e, char *why, size_t len);
 /*
- * Take this domain's xenoprof lock (XENPROF_RUNDIR, default /run/xenprof):
- * the fd, -2 if a daemon holds it (its pid in *HOLDER), -1 with ERR.
+ * Take this domain's xenoprof lock, XO_RUNDIR/xenoprof-domN.lock (fakexen
+ * gives each simulated domain a run dir of its own): the fd, -2 if a
+ * daemon holds it (its pid in *HOLDER), -1 with ERR.
  */
+#define XO_RUNDIR	"/run/xenprof"
 int xo_lock_take(uint32_t self, long *holder, char *err, size_t errlen);
 
 /* ---- ring.c: the consumer side of one struct xenoprof_buf ------------ */

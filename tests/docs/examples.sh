@@ -171,7 +171,7 @@ CLEANUP_HOOK=docs_cleanup
 
 (
 	cd "$W" &&
-	PATH=$T/bin:$top_builddir/daemon:$PATH XENPROF_REPORT=$REPORT XENPROF_RUNDIR=$T/run \
+	PATH=$T/bin:$top_builddir/tests/bin:$PATH XENPROF_REPORT=$REPORT \
 		timeout 120 bash "$T/all.sh" 3>&1 4>&1
 )
 rc=$?

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The doctor's Xen verdicts on fake /sys and /proc trees ($XENPROF_SYSROOT):
+# The doctor's Xen verdicts on fake /sys and /proc trees ($XENPROF_SYSROOT,
+# which only the test build, tests/bin/xenprof-ctl, reads):
 # PV, PVH and HVM dom0s and domUs, the Xen versions that lost xenoprof,
 # each vPMU mode and feature, lockdown, hidden kernel symbols, and the
 # build-ids of the running Xen and kernel against the images given.

@@ -41,8 +41,9 @@ expect_fail "truncated vmlinux" "truncated|corrupt" "$CTL" --session-dir="$O" --
 gzip -c "$BURN" >"$T/vmlinuz"
 expect_fail "gzip-compressed vmlinux" "uncompressed image needed" "$CTL" --session-dir="$O" --setup --vmlinux="$T/vmlinuz"
 # Images checked against what runs, when the setup is stored: a fake sysfs
-# root whose running kernel and hypervisor are the workload's build-id, and
-# a kernel-like image (static, no ELF interpreter) that is neither.
+# root (read by the test builds in tests/bin below $XENPROF_SYSROOT) whose
+# running kernel and hypervisor are the workload's build-id, and a
+# kernel-like image (static, no ELF interpreter) that is neither.
 mkdir -p "$T/sysroot/sys/kernel" "$T/sysroot/sys/hypervisor/properties"
 objcopy -O binary --only-section=.note.gnu.build-id "$BURN" "$T/sysroot/sys/kernel/notes"
 # (Linux writes Xen's build-id as raw bytes.)
@@ -117,7 +118,8 @@ report session:broken2 >"$T/out" 2>"$T/err"; rc=$?
 check "corrupted profile: named on stderr, no crash (exit $rc: $(head -1 "$T/err"))" \
 	bash -c "[ $rc -lt 128 ] && grep -q 'dom0.samples' '$T/err'"
 
-# A non-root caller.
+# A non-root caller (nobody, not the sampler's user, which owns the session dir).
+need_sampler_user
 if command -v runuser >/dev/null 2>&1; then
 	expect_fail "non-root ctl --status" "root" runuser -u nobody -- "$CTL" --session-dir="$S" --status
 	expect_fail "non-root ctl --stop" "root" runuser -u nobody -- "$CTL" --session-dir="$S" --stop

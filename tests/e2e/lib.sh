@@ -6,9 +6,11 @@
 set -u
 : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_srcdir:=$top_builddir}"
-CTL=$top_builddir/control/xenprof-ctl
-REPORT=$top_builddir/report/xenprof-report
-XPD=$top_builddir/daemon/xenprofd
+# The test builds (tests/Makefile.am, TESTBIN): the programs with the
+# test-only hooks (XENPROF_SYSROOT, XENPROF_EVENTS_DIR, the replay backend).
+CTL=$top_builddir/tests/bin/xenprof-ctl
+REPORT=$top_builddir/tests/bin/xenprof-report
+XPD=$top_builddir/tests/bin/xenprofd
 BURN_SRC=$top_builddir/tests/workload/xp-burn
 export XENPROFD=$XPD
 
@@ -39,6 +41,13 @@ report() { "$REPORT" --session-dir="$S" "$@"; }
 # test passes by skipping, so CI cannot turn green without running it).
 missing() { echo "FAIL - cannot run $(basename "$0"): $*"; exit 1; }
 need_root() { [ "$(id -u)" -eq 0 ] || missing "needs root (uid 0), running as uid $(id -u)"; }
+# The system user the sampler runs as (configure --with-sampler-user); tests
+# that take nobody for an attacker need the sampler to be someone else.
+SAMPLER_USER=$(sed -n 's/^#define XP_SAMPLER_USER "\(.*\)"$/\1/p' "$top_builddir/config.h")
+need_sampler_user() {
+	id "${SAMPLER_USER:-_xenprof}" >/dev/null 2>&1 ||
+		missing "the system user ${SAMPLER_USER:-_xenprof}, which xenprofd's sampler runs as, does not exist (./quickstart creates it, as the package does; or useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ${SAMPLER_USER:-_xenprof})"
+}
 need_perf_events() {
 	"$CTL" --session-dir="$T/probe" --start-daemon --event=cpu-clock:1000000 >/dev/null 2>"$T/probe.err" ||
 		missing "perf_event is not usable here: $(cat "$T/probe.err")"

@@ -7,10 +7,14 @@
  *
  *   open*("/dev/xen/privcmd" | "/proc/xen/privcmd")  -> a real fd on the
  *        marker file DIR/privcmd;
- *   open*("/sys/hypervisor/...", "/sys/kernel/notes", "/proc/xen/capabilities")
+ *   open*("/sys/hypervisor/...", "/sys/kernel/notes", "/proc/kallsyms",
+ *        "/proc/xen/capabilities")
  *        -> the simulated domain's own, DIR/view/domN/... (fx_view.c): the
  *        host's hypervisor and the domain's kernel as the guest sees them;
  *        (fopen too: glibc's fopen does not open through the PLT);
+ *   open*("/run/xenprof/...") -> DIR/view/domN/run/xenprof/... (created
+ *        there as asked): each simulated domain has its own run dir, so
+ *        its xenoprof lock is its own, as on a host of its own;
  *   syscall(SYS_perf_event_open) -> ENOSYS in a domain whose kernel has no
  *        perf events (`domain N ... perf none`), else the real one;
  *   every other /dev/xen and /proc/xen path -> ENOENT (so /dev/xen/hypercall
@@ -177,12 +181,32 @@ fx_is_xen_path(const char *p)
 	    strncmp(p, "/sys/hypervisor", 15) == 0;
 }
 
+/* A file in the simulated domain's run dir (created as asked, not read-only). */
+static int
+fx_is_run_path(const char *p)
+{
+	return strncmp(p, "/run/xenprof/", 13) == 0;
+}
+
+/* The domain's kernel symbols: only where its view has them (a domain with a kernel image). */
+static int fx_view_path(const char *p, char *buf, size_t len);
+
+static int
+fx_is_kallsyms(const char *p)
+{
+	char v[4096];
+
+	return strcmp(p, "/proc/kallsyms") == 0 && fx_view_path(p, v, sizeof v) == 0 &&
+	    access(v, F_OK) == 0;
+}
+
 /* A file of the simulated domain's view (fx_view.c) rather than the host's. */
 static int
 fx_is_view_path(const char *p)
 {
 	return (strncmp(p, "/sys/hypervisor", 15) == 0 && (p[15] == '\0' || p[15] == '/')) ||
-	    strcmp(p, "/sys/kernel/notes") == 0 || strcmp(p, "/proc/xen/capabilities") == 0;
+	    strcmp(p, "/sys/kernel/notes") == 0 || strcmp(p, "/proc/xen/capabilities") == 0 ||
+	    fx_is_run_path(p) || fx_is_kallsyms(p);
 }
 
 /* The file of the domain's view that stands for P; -1 outside `fakexen exec`. */
@@ -199,7 +223,7 @@ fx_view_path(const char *p, char *buf, size_t len)
 
 /* Returns an fd, -1 with errno, or -2 for "not ours". */
 static int
-fx_open_xen(const char *p, int flags)
+fx_open_xen(const char *p, int flags, mode_t mode)
 {
 	int fd;
 
@@ -212,7 +236,10 @@ fx_open_xen(const char *p, int flags)
 			errno = ENOENT;
 			return -1;
 		}
-		fd = real_open(view, flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_TMPFILE));
+		if (fx_is_run_path(p))
+			fd = real_open(view, flags, mode);
+		else
+			fd = real_open(view, flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_TMPFILE));
 		FX_TRACE("open(%s) -> %s: %d\n", p, view, fd);
 		return fd;
 	}
@@ -238,7 +265,7 @@ fx_do_open(int dirfd, const char *p, int flags, mode_t mode)
 	int r;
 
 	fx_resolve();
-	if ((r = fx_open_xen(p, flags)) != -2)
+	if ((r = fx_open_xen(p, flags, mode)) != -2)
 		return r;
 	if (dirfd == AT_FDCWD)
 		return real_open(p, flags, mode);

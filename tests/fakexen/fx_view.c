@@ -7,7 +7,9 @@
  *   sys/hypervisor/{type,guest_type,uuid}, version/{major,minor,extra},
  *   properties/{buildid,capabilities,changeset,pagesize}   (sys-hypervisor.c)
  *   sys/kernel/notes      the .note sections of the domain's kernel image
+ *   proc/kallsyms         its text symbols, as nm lists them (t T w W), by address
  *   proc/xen/capabilities "control_d" in dom0, empty in a domU  (xenfs)
+ *   run/xenprof/          the domain's run dir (its xenoprof lock)
  * buildid holds the raw bytes of xen_image's GNU build-id, as Linux writes
  * what XENVER_build_id returns; a domU gets "<denied>", as Xen 4.17 answers
  * an unprivileged domain (seen on the real host).  The shim opens these
@@ -97,6 +99,91 @@ fx_build_id(const unsigned char *notes, size_t len, unsigned char *id, size_t id
 	return 0;
 }
 
+struct fx_sym {
+	uint64_t	addr;
+	char		type;
+	const char     *name;
+};
+
+static int
+fx_sym_cmp(const void *a, const void *b)
+{
+	const struct fx_sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* PATH's text symbols as /proc/kallsyms lines, into a new buffer *OUT. */
+static int
+fx_kallsyms(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+	struct fx_sym *syms = NULL;
+	size_t n = 0, cap = 0;
+	Elf_Scn *scn = NULL;
+	FILE *f;
+	Elf *e;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	elf_version(EV_CURRENT);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((e = elf_begin(fd, ELF_C_READ, NULL)) == NULL || elf_kind(e) != ELF_K_ELF) {
+		snprintf(err, errlen, "%s: not an ELF file", path);
+		if (e)
+			elf_end(e);
+		close(fd);
+		return -1;
+	}
+	while ((scn = elf_nextscn(e, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_SYMTAB ||
+		    (d = elf_getdata(scn, NULL)) == NULL || sh.sh_entsize == 0)
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			GElf_Shdr ts;
+			Elf_Scn *tscn;
+			const char *name;
+			int bind;
+
+			if (gelf_getsym(d, (int)i, &sym) == NULL || sym.st_shndx == SHN_UNDEF ||
+			    sym.st_shndx >= SHN_LORESERVE || (tscn = elf_getscn(e, sym.st_shndx)) == NULL ||
+			    gelf_getshdr(tscn, &ts) == NULL || !(ts.sh_flags & SHF_EXECINSTR) ||
+			    GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE ||
+			    (name = elf_strptr(e, sh.sh_link, sym.st_name)) == NULL || name[0] == '\0')
+				continue;
+			if (n == cap) {
+				struct fx_sym *ns = realloc(syms, (cap = cap ? cap * 2 : 256) * sizeof(*ns));
+
+				if (ns == NULL)
+					break;
+				syms = ns;
+			}
+			bind = GELF_ST_BIND(sym.st_info);
+			syms[n].addr = sym.st_value;
+			syms[n].type = bind == STB_WEAK ? 'W' : bind == STB_LOCAL ? 't' : 'T';
+			syms[n++].name = name;
+		}
+	}
+	qsort(syms, n, sizeof(*syms), fx_sym_cmp);
+	if ((f = open_memstream(out, len)) != NULL) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%016llx %c %s\n", (unsigned long long)syms[i].addr, syms[i].type,
+			    syms[i].name);
+		fclose(f);
+	}
+	free(syms);
+	elf_end(e);
+	close(fd);
+	return *out != NULL ? 0 : (snprintf(err, errlen, "%s: out of memory", path), -1);
+}
+
 /* mkdir -p for the directory part of PATH. */
 static int
 fx_mkdirs(char *path)
@@ -182,10 +269,26 @@ fx_view_write(const char *dir, const struct fx_config *cfg, char *err, size_t er
 		    err, errlen);
 		if (rc)
 			return -1;
+		{
+			char run[PATH_MAX + 32];
+
+			snprintf(run, sizeof run, "%s/run/xenprof/", root);
+			if (fx_mkdirs(run) == -1) {
+				snprintf(err, errlen, "%s: %s", run, strerror(errno));
+				return -1;
+			}
+			chmod(run, 0700);
+		}
 		if (d->kernel[0]) {
 			if (fx_notes(d->kernel, &notes, &nlen, err, errlen) == -1)
 				return -1;
 			rc = fx_put(root, "sys/kernel/notes", notes, nlen, err, errlen);
+			free(notes);
+			if (rc)
+				return -1;
+			if (fx_kallsyms(d->kernel, (char **)&notes, &nlen, err, errlen) == -1)
+				return -1;
+			rc = fx_put(root, "proc/kallsyms", notes, nlen, err, errlen);
 			free(notes);
 			if (rc)
 				return -1;

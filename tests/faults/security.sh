@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Security of the control path and the session files, with a real
-# unprivileged user (nobody): ctl refuses to act for it, and the daemon
+# Security of the daemon's privileges, the control path and the session
+# files.  The sampler (the pid file's process) runs as the sampler user with
+# no capabilities and is not dumpable, its privileged parent keeps only
+# CAP_SYS_PTRACE and CAP_KILL, the session dir is the sampler user's.  With
+# a real unprivileged user (nobody): ctl refuses to act for it, and the daemon
 # itself answers a valid request from it over a reachable socket with
 # XP_REP_DENIED (SO_PEERCRED); session names are validated; the daemon
 # never writes through a symlink planted in the session dir (meta, sample
@@ -12,6 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 need_perf_events
+need_sampler_user
 id nobody >/dev/null 2>&1 || missing "the user nobody does not exist"
 need_cmd runuser
 RAWPY=$T/rawctl.py
@@ -23,10 +27,31 @@ chmod 0711 "$T"
 check "start" ctl --start $EV --flush-interval=100
 pid=$(cat "$S/xenprofd.pid")
 
-# --- privileges kept (doc/xenprofd.8 SECURITY) -----------------------------
-caps=$(awk '/^CapEff:/ {e=$2} /^CapBnd:/ {b=$2} /^CapPrm:/ {p=$2} /^NoNewPrivs:/ {n=$2} END {print e, p, b, n}' "/proc/$pid/status")
-check "the daemon keeps only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, no_new_privs (CapEff CapPrm CapBnd NoNewPrivs: $caps)" \
-	test "$caps" = "0000000000080004 0000000000080004 0000000000080004 1"
+# --- privileges (doc/xenprofd.8 PRIVILEGE SEPARATION) ----------------------
+# The pid file's process is the sampler: the sampler user, no capability in
+# any set, no_new_privs; its parent keeps CAP_SYS_PTRACE and CAP_KILL.
+uid=$(id -u "$SAMPLER_USER")
+st=$(awk '/^Uid:/ {u=$2" "$3" "$4" "$5} /^CapEff:/ {e=$2} /^CapBnd:/ {b=$2} /^CapPrm:/ {p=$2} /^CapInh:/ {i=$2} /^CapAmb:/ {a=$2} /^NoNewPrivs:/ {n=$2} END {print u, e, p, i, a, b, n}' "/proc/$pid/status")
+check "the sampler, while it samples, is $SAMPLER_USER with no capabilities (Uid CapEff CapPrm CapInh CapAmb CapBnd NoNewPrivs: $st)" \
+	test "$st" = "$uid $uid $uid $uid 0000000000000000 0000000000000000 0000000000000000 0000000000000000 0000000000000000 1"
+ppid=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
+st=$(awk '/^Uid:/ {u=$3} /^CapEff:/ {e=$2} /^CapBnd:/ {b=$2} /^NoNewPrivs:/ {n=$2} END {print u, e, b, n}' "/proc/$ppid/status")
+check "its parent keeps only CAP_SYS_PTRACE and CAP_KILL (euid CapEff CapBnd NoNewPrivs: $st)" \
+	test "$st" = "0 0000000000080020 0000000000080020 1"
+gid=$(id -g "$SAMPLER_USER")
+st=$(awk '/^Gid:/ {print $2, $3, $4, $5} /^Groups:/ {print "groups:" $2}' "/proc/$pid/status" | tr '\n' ' ')
+check "its gid is the sampler user's, no supplementary groups ($st)" test "$st" = "$gid $gid $gid $gid groups: "
+check "the sampler is not dumpable: its own user can open neither its memory nor its environment" \
+	runuser -u "$SAMPLER_USER" -- python3 -c "
+import sys
+for f in ('mem', 'environ'):
+    try:
+        open('/proc/$pid/' + f, 'rb').close()
+        sys.exit('opened ' + f)
+    except PermissionError:
+        pass"
+check "the session dir is the sampler user's, mode 0700" \
+	test "$(stat -c '%U %a' "$S")" = "$SAMPLER_USER 700"
 
 # --- only root ------------------------------------------------------------
 expect_fail "ctl run by nobody refuses --status" "root" runuser -u nobody -- "$CTL" --session-dir="$S" --status
@@ -117,4 +142,22 @@ read -r rss1 _ < <(rss "$pid")
 check "the daemon survives 24 hostile messages and still answers" ctl --status
 check "its memory did not grow with them (VmRSS $rss0 -> $rss1 kB)" test "$rss1" -lt $((rss0 + 16384))
 check "--shutdown" ctl --shutdown
+# --- the sampler's user missing (test builds: $XENPROF_SAMPLER_USER) ------
+F=$T/fallback
+CLEANUP_HOOK='"$CTL" --session-dir="$F" --shutdown >/dev/null 2>&1 || true'
+XENPROF_SAMPLER_USER=xp-no-such-user "$CTL" --session-dir="$F" --start $EV >"$T/fb.out" 2>&1
+check "no such sampler user: it starts anyway ($(head -c 200 "$T/fb.out"))" test -s "$F/xenprofd.pid"
+fpid=$(cat "$F/xenprofd.pid" 2>/dev/null)
+check "... as nobody" bash -c "awk '/^Uid:/ {print \$3}' /proc/$fpid/status | grep -qx $(id -u nobody)"
+"$CTL" --session-dir="$F" --status >"$T/fb.status" 2>&1
+check "... and --status says so with the fix" \
+	grep -q '^warning: the system user xp-no-such-user does not exist: the sampler runs as nobody.*useradd --system' "$T/fb.status"
+check "... and so does the log" grep -q 'xp-no-such-user does not exist' "$F/xenprofd.log"
+"$CTL" --session-dir="$F" --shutdown >/dev/null 2>&1
+expect_fail "a sampler user that is root is refused" "sampler's user root is root" \
+	env XENPROF_SAMPLER_USER=root "$CTL" --session-dir="$T/fallback-root" --start $EV
+# The session dir is nobody's now: with the sampler user back, it is refused
+# (it could be anyone's), and the fix is said.
+expect_fail "a session dir left to nobody is refused, with the fix" "owned by uid $(id -u nobody).*chown -R root" \
+	"$CTL" --session-dir="$F" --start $EV
 finish

@@ -72,8 +72,12 @@ common() {
 	cp "$pieces/xen-syms-4.17-amd64" "$root/boot/xen-syms-4.17-amd64"
 	cp "$here/init.sh" "$root/init"
 	chmod 755 "$root/init"
-	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
-	echo "root:x:0:" >"$root/etc/group"
+	# root, and the system user xenprofd's sampler runs as, as the package's
+	# postinst (or systemd-sysusers with dist/xenprof.sysusers) makes it.
+	printf 'root:x:0:0:root:/root:/bin/sh\n_xenprof:x:999:999:xenprof sampler:/nonexistent:/bin/false\n' \
+		>"$root/etc/passwd"
+	printf 'root:x:0:\n_xenprof:x:999:\n' >"$root/etc/group"
+	printf 'passwd: files\ngroup: files\n' >"$root/etc/nsswitch.conf"
 }
 
 cpio_gz() {

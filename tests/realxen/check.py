@@ -161,6 +161,30 @@ def main():
     c('wrong-xen', w['rc'] == 1 and any("is not the running hypervisor's" in l for l in w['out']),
       'a --xen that is not the running hypervisor is refused (rc %s)' % w['rc'])
 
+    # Privilege separation on the real hypervisor, while the sampler samples.
+    pv = blocks.get('privsep', [])
+
+    def pv_field(prefix):
+        for l in pv:
+            if l.startswith(prefix):
+                return l[len(prefix):].strip()
+        return ''
+    uid = pv_field('sampler user uid:')
+    samp = re.search(r'Uid: (\S+) (\S+) (\S+) (\S+) CapEff: (\S+) CapBnd: (\S+) NoNewPrivs: (\S+)',
+                     next((l for l in pv if l.startswith('sampler pid')), ''))
+    par = re.search(r'Uid: (\S+) (\S+) (\S+) (\S+) CapEff: (\S+) CapBnd: (\S+) NoNewPrivs: (\S+)',
+                    next((l for l in pv if l.startswith('parent pid')), ''))
+    c('privsep-sampler', samp is not None and uid and all(samp.group(i) == uid for i in range(1, 5)) and
+      samp.group(5) == '0000000000000000' and samp.group(6) == '0000000000000000' and
+      samp.group(7) == '1' and pv_field('sampler privcmd fds:') == '0',
+      'the sampler runs as _xenprof (uid %s) with no capabilities and no privcmd: %s; privcmd fds %s' %
+      (uid, samp.group(0) if samp else 'not shown', pv_field('sampler privcmd fds:')))
+    c('privsep-parent', par is not None and par.group(2) == '0' and
+      par.group(5) == '0000000000080020' and par.group(7) == '1',
+      'its parent keeps CAP_SYS_PTRACE and CAP_KILL: %s' % (par.group(0) if par else 'not shown'))
+    c('privsep-sessdir', uid and pv_field('session dir owner:') == uid,
+      'the session dir belongs to the sampler user (uid %s)' % pv_field('session dir owner:'))
+
     # The chapter's dom0 workflow.
     st = blocks.get('status', [])
     c('status', status_field(st, 'backend') == 'xenoprof' and

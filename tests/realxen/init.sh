@@ -115,6 +115,20 @@ echo "XP-INFO hypervisor $(cat /sys/hypervisor/type) $(cat /sys/hypervisor/guest
 echo "XP-INFO sysfs buildid bytes: $(od -An -tx1 /sys/hypervisor/properties/buildid | tr -d ' \n')"
 echo "XP-INFO $(grep -m1 'model name' /proc/cpuinfo)"
 
+privsep_show() {	# privsep_show SESSDIR: the daemon's two processes, while it samples
+	local p pp
+	p=$(cat "$1/xenprofd.pid")
+	pp=$(awk '/^PPid:/ {print $2}' "/proc/$p/status")
+	for who in "sampler $p" "parent $pp"; do
+		set -- $who
+		echo "$1 pid $2: $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs):' "/proc/$2/status" |
+			tr -s ' \t' ' ' | tr '\n' ' ')"
+		echo "$1 privcmd fds: $(ls -l "/proc/$2/fd" 2>/dev/null | grep -c privcmd)"
+	done
+	echo "sampler user uid: $(id -u _xenprof)"
+	echo "session dir owner: $(stat -c %u /var/lib/xenprof)"
+}
+
 nmi_burn() {	# nmi_burn NAME SECONDS: the workload under injected NMIs
 	echo "XP-NMI on $1"
 	xp-burn "$2" alpha=60 beta=30 gamma=10
@@ -145,6 +159,7 @@ timeout 30 xenprof-ctl --shutdown --session-dir=/tmp/s-wrong >/dev/null 2>&1
 echo "XP-PHASE dom0"
 step reset timeout 60 xenprof-ctl --reset
 step start timeout 60 xenprof-ctl --start --xen=$XEN_SYMS --event=CPU_CLK_UNHALTED:100000
+framed privsep privsep_show /var/lib/xenprof
 nmi_burn dom0 "$burn_s"
 step stop timeout 60 xenprof-ctl --stop
 framed status timeout 60 xenprof-ctl --status

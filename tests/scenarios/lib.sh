@@ -6,7 +6,6 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 FAKEXEN=$top_builddir/tests/fakexen/fakexen
 FIXTURE_SRC=$top_builddir/tests/fakexen/fx-fixture
-export XENPROF_RUNDIR=$T/run
 HOST=$T/host
 APP_PIDS=""
 

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,7 @@ struct fixture {
 	struct procmap *pm;
 	struct kernel	k;
 	struct attrib	a;
+	int		sessfd;
 };
 
 static void
@@ -266,7 +268,9 @@ fixture_init(struct fixture *f, const char *name, uint32_t sep)
 	strcpy(m.events[0].name, "cpu-clock");
 	m.events[0].count = 100000;
 	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
-	CU_ASSERT_EQUAL_FATAL(store_init(&f->st, dir, &m, &f->k, err, sizeof(err)), 0);
+	f->sessfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CU_ASSERT_FATAL(f->sessfd >= 0);
+	CU_ASSERT_EQUAL_FATAL(store_init(&f->st, f->sessfd, dir, &m, &f->k, err, sizeof(err)), 0);
 	f->pm = procmap_new();
 	attrib_init(&f->a, &f->st, f->pm, &f->k);
 	f->a.separate = sep;
@@ -279,6 +283,7 @@ fixture_fini(struct fixture *f)
 	attrib_fini(&f->a);
 	procmap_free(f->pm);
 	store_fini(&f->st);
+	close(f->sessfd);
 	kernel_free(&f->k);
 }
 

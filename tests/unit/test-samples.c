@@ -1044,6 +1044,96 @@ test_generations(void)
 	free(m);
 }
 
+/*
+ * xps_sessdir_open: StrictModes on the parents, the directory itself, and
+ * writes relative to the fd it returns once the path has been swapped.
+ * Needs root (chown to other users).
+ */
+static void
+test_sessdir_open(void)
+{
+	char top[512], sd[600], p[700], moved[600];
+	struct stat st;
+	int fd;
+
+	if (geteuid() != 0) {
+		CU_FAIL("test_sessdir_open needs root (run make check as root)");
+		return;
+	}
+	tpath(top, sizeof top, "sd");
+	CU_ASSERT_FATAL(mkdir(top, 0755) == 0);
+	snprintf(sd, sizeof sd, "%s/s", top);
+
+	/* A safe path: made, mode 0700, root's; opened again. */
+	fd = xps_sessdir_open(sd, 4242, 1);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT(fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+	close(fd);
+	CU_ASSERT((fd = xps_sessdir_open(sd, 4242, 0)) >= 0);
+	close(fd);
+
+	/* A parent another user owns, or writable by others: refused, named, with the fix. */
+	CU_ASSERT(chown(top, 65534, 65534) == 0);
+	CU_ASSERT(xps_sessdir_open(sd, 4242, 0) == -1);
+	CU_ASSERT(strstr(xps_errmsg(), top) != NULL && strstr(xps_errmsg(), "not owned by root") &&
+	    strstr(xps_errmsg(), "chown root"));
+	CU_ASSERT(chown(top, 0, 0) == 0 && chmod(top, 0777) == 0);
+	CU_ASSERT(xps_sessdir_open(sd, 4242, 0) == -1);
+	CU_ASSERT(strstr(xps_errmsg(), "writable by others than root") != NULL);
+	/* Sticky (as /tmp): fine while the entry is root's or the owner's, not another's. */
+	CU_ASSERT(chmod(top, 01777) == 0);
+	CU_ASSERT((fd = xps_sessdir_open(sd, 4242, 0)) >= 0);
+	close(fd);
+	CU_ASSERT(chown(sd, 4242, 4242) == 0);
+	CU_ASSERT((fd = xps_sessdir_open(sd, 4242, 0)) >= 0);
+	close(fd);
+	CU_ASSERT(chown(sd, 4343, 4343) == 0);
+	CU_ASSERT(xps_sessdir_open(sd, 4242, 0) == -1);
+	CU_ASSERT(chmod(top, 0755) == 0);
+	CU_ASSERT(xps_sessdir_open(sd, 4242, 0) == -1);
+	CU_ASSERT(strstr(xps_errmsg(), "owned by uid 4343") != NULL);
+	CU_ASSERT(chown(sd, 0, 0) == 0);
+
+	/* SESSDIR a symlink to a directory: refused, not followed. */
+	snprintf(p, sizeof p, "%s/link", top);
+	CU_ASSERT(symlink(sd, p) == 0);
+	CU_ASSERT(xps_sessdir_open(p, 4242, 0) == -1);
+	CU_ASSERT(strstr(xps_errmsg(), "symlink") != NULL);
+	/* A symlink above it is resolved and its target checked. */
+	snprintf(p, sizeof p, "%s/toplink", tmpdir);
+	CU_ASSERT(symlink(top, p) == 0);
+	snprintf(p, sizeof p, "%s/toplink/s", tmpdir);
+	CU_ASSERT((fd = xps_sessdir_open(p, 4242, 0)) >= 0);
+	close(fd);
+
+	/* Opened once: renaming it away and planting a symlink changes nothing for the fd. */
+	CU_ASSERT_FATAL((fd = xps_sessdir_open(sd, 4242, 0)) >= 0);
+	snprintf(moved, sizeof moved, "%s/moved", top);
+	CU_ASSERT(rename(sd, moved) == 0);
+	snprintf(p, sizeof p, "%s/elsewhere", top);
+	CU_ASSERT(mkdir(p, 0777) == 0);
+	CU_ASSERT(symlink(p, sd) == 0);
+	CU_ASSERT(xps_write_fileat(fd, "f", "f", "x", 1) == 0);
+	CU_ASSERT(mkdirat(fd, "current", 0700) == 0);
+	{
+		int sfd = xps_session_stage_beginat(fd, sd);
+
+		CU_ASSERT(sfd >= 0 && xps_write_fileat(sfd, "meta", "meta", "m", 1) == 0);
+		if (sfd >= 0)
+			close(sfd);
+	}
+	CU_ASSERT(xps_session_stage_commitat(fd, sd) == 0);
+	snprintf(p, sizeof p, "%s/current/meta", moved);
+	CU_ASSERT(access(p, F_OK) == 0);
+	snprintf(p, sizeof p, "%s/f", moved);
+	CU_ASSERT(access(p, F_OK) == 0);
+	snprintf(p, sizeof p, "%s/elsewhere/f", top);
+	CU_ASSERT(access(p, F_OK) == -1);
+	snprintf(p, sizeof p, "%s/elsewhere/current", top);
+	CU_ASSERT(access(p, F_OK) == -1);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -1066,7 +1156,8 @@ main(void)
 	    !CU_add_test(s, "no symlink following", test_no_symlink_follow) ||
 	    !CU_add_test(s, "session names", test_names) ||
 	    !CU_add_test(s, "sessions", test_sessions) ||
-	    !CU_add_test(s, "one generation for every reader", test_generations)) {
+	    !CU_add_test(s, "one generation for every reader", test_generations) ||
+	    !CU_add_test(s, "session dir opened once, parents checked", test_sessdir_open)) {
 		CU_cleanup_registry();
 		return 2;
 	}
